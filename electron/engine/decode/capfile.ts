@@ -1,0 +1,351 @@
+/**
+ * Streaming readers for capture files: classic pcap and pcapng. Frames are handed to a
+ * callback as views into the read buffer (zero-copy): the callback must not keep them.
+ *
+ * pcap (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html): a 24-byte
+ * global header — magic (4: a1b2c3d4 µs or a1b23c4d ns, in the writer's byte order) |
+ * version major (2) | minor (2) | reserved (8) | snaplen (4) | link type + FCS bits (4) —
+ * then records: seconds (4) | µs or ns (4) | captured length (4) | original length (4) | data.
+ *
+ * pcapng (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html): blocks of
+ * type (4) | total length (4) | body | total length (4). The Section Header Block
+ * (0x0A0D0D0A) sets the byte order (magic 1A2B3C4D) and resets the interface list;
+ * Interface Description Blocks (1) give each interface its link type, snaplen and
+ * timestamp resolution (option if_tsresol, 9) and offset (if_tsoffset, 14); packets come
+ * in Enhanced (6), Simple (3) and obsolete (2) Packet Blocks. Other blocks are skipped.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+
+export interface Frame {
+  /** Link type of the interface the frame was captured on. */
+  linktype: number;
+  /** Capture time, microseconds since the Unix epoch (UTC). */
+  tsUs: number;
+  /** Length of the frame on the wire, bytes. */
+  origLen: number;
+  /** Captured bytes (a view; valid only during the callback). */
+  data: Uint8Array;
+  /** pcapng interface id (0 for pcap). */
+  iface: number;
+}
+
+export interface ReadSummary {
+  format: 'pcap' | 'pcapng';
+  packets: number;
+  bytes: number;
+  linktypes: number[];
+  /** Problems that did not stop the read (kept packets are still counted). */
+  warnings: string[];
+}
+
+export class CaptureFormatError extends Error {
+  override name = 'CaptureFormatError';
+}
+
+export interface ReadOptions {
+  onFrame: (f: Frame) => void;
+  /**
+   * Called after each chunk with bytes consumed so far; awaited, so the caller can flush
+   * batches to the store (and the event loop breathes) between chunks.
+   */
+  onChunk?: (bytesRead: number, totalBytes: number) => void | Promise<void>;
+  signal?: AbortSignal;
+  chunkSize?: number;
+}
+
+/** A record longer than this is a length lie, not a packet: stop there. */
+const MAX_RECORD = 16 * 1024 * 1024;
+const PCAPNG_SHB = 0x0a0d0d0a;
+
+/**
+ * Reads a whole capture file, calling `onFrame` per packet. Throws CaptureFormatError
+ * when the file is not a capture at all; damage after a valid start becomes a warning.
+ */
+export async function readCaptureFile(path: string, opts: ReadOptions): Promise<ReadSummary> {
+  const size = (await stat(path)).size;
+  const stream = createReadStream(path, { highWaterMark: opts.chunkSize ?? 1 << 20 });
+  let parser: Parser | null = null;
+  let pending: Uint8Array = new Uint8Array(0);
+  let consumed = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+      let buf: Uint8Array = pending.length ? concat(pending, chunk) : chunk;
+      if (!parser) {
+        if (buf.length < 24 && buf.length < size) {
+          pending = buf;
+          continue;
+        }
+        parser = makeParser(buf, path);
+      }
+      const used = parser.feed(buf, opts.onFrame);
+      consumed += used;
+      buf = buf.subarray(used);
+      // Copy the leftover: the stream may reuse its chunk buffer.
+      pending = buf.length ? Uint8Array.prototype.slice.call(buf) : new Uint8Array(0);
+      await opts.onChunk?.(consumed, size);
+      if (parser.stopped) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (!parser) {
+    if (pending.length === 0) throw new CaptureFormatError(`${path}: empty file, not a capture`);
+    parser = makeParser(pending, path);
+    parser.feed(pending, opts.onFrame);
+  }
+  if (!parser.started()) throw new CaptureFormatError(`${path}: the capture's header is cut off (${size} bytes in the file)`);
+  const summary = parser.summary();
+  if (pending.length > 0 && !parser.stopped) {
+    summary.warnings.push(`file ends inside a record at byte ${consumed} (${pending.length} bytes left over); kept the ${summary.packets} packets before it`);
+  }
+  return summary;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+interface Parser {
+  /** Parses whole records from `buf`; returns bytes consumed. */
+  feed(buf: Uint8Array, onFrame: (f: Frame) => void): number;
+  summary(): ReadSummary;
+  /** True once the file header (pcap) or first section header (pcapng) was read. */
+  started(): boolean;
+  /** True after an unrecoverable length lie: the rest of the file is skipped. */
+  stopped: boolean;
+}
+
+function makeParser(head: Uint8Array, path: string): Parser {
+  if (head.length < 4) throw new CaptureFormatError(`${path}: too short to be a capture (${head.length} bytes)`);
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const magicBE = dv.getUint32(0, false);
+  if (magicBE === PCAPNG_SHB) return new PcapngParser();
+  const magicLE = dv.getUint32(0, true);
+  for (const [magic, le] of [
+    [magicBE, false],
+    [magicLE, true],
+  ] as const) {
+    if (magic === 0xa1b2c3d4 || magic === 0xa1b23c4d) {
+      return new PcapParser(le, magic === 0xa1b23c4d);
+    }
+  }
+  throw new CaptureFormatError(`${path}: not a pcap or pcapng file (magic 0x${magicBE.toString(16).padStart(8, '0')})`);
+}
+
+class PcapParser implements Parser {
+  stopped = false;
+  private headerDone = false;
+  private linktype = 1;
+  private snaplen = 0;
+  private packets = 0;
+  private bytes = 0;
+  private warnings: string[] = [];
+  private oversize = 0;
+  private frame: Frame = { linktype: 1, tsUs: 0, origLen: 0, data: new Uint8Array(0), iface: 0 };
+
+  constructor(
+    private readonly le: boolean,
+    private readonly nano: boolean,
+  ) {}
+
+  feed(buf: Uint8Array, onFrame: (f: Frame) => void): number {
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let at = 0;
+    if (!this.headerDone) {
+      if (buf.length < 24) return 0;
+      const major = dv.getUint16(4, this.le);
+      const minor = dv.getUint16(6, this.le);
+      if (major !== 2 || minor !== 4) {
+        this.warnings.push(`pcap version ${major}.${minor} is not 2.4 (libpcap refuses such files); read anyway`);
+      }
+      this.snaplen = dv.getUint32(16, this.le);
+      // The upper bits of this field carry FCS information; the link type is the low 16.
+      this.linktype = dv.getUint32(20, this.le) & 0xffff;
+      this.frame.linktype = this.linktype;
+      this.headerDone = true;
+      at = 24;
+    }
+    const le = this.le;
+    const div = this.nano ? 1000 : 1;
+    const frame = this.frame;
+    while (buf.length - at >= 16) {
+      const sec = dv.getUint32(at, le);
+      const frac = dv.getUint32(at + 4, le);
+      const incl = dv.getUint32(at + 8, le);
+      const orig = dv.getUint32(at + 12, le);
+      if (incl > MAX_RECORD) {
+        this.warnings.push(`record at byte ${at} claims ${incl} captured bytes: file damaged, stopped reading; kept ${this.packets} packets`);
+        this.stopped = true;
+        return buf.length;
+      }
+      if (buf.length - at - 16 < incl) break;
+      if ((this.snaplen > 0 && incl > this.snaplen) || incl > orig) this.oversize++;
+      frame.tsUs = sec * 1e6 + Math.floor(frac / div);
+      frame.origLen = orig;
+      frame.data = buf.subarray(at + 16, at + 16 + incl);
+      this.packets++;
+      this.bytes += orig;
+      onFrame(frame);
+      at += 16 + incl;
+    }
+    return at;
+  }
+
+  started(): boolean {
+    return this.headerDone;
+  }
+
+  summary(): ReadSummary {
+    const warnings = [...this.warnings];
+    if (this.oversize) warnings.push(`${this.oversize} records captured more bytes than the snaplen or original length; read as captured`);
+    return { format: 'pcap', packets: this.packets, bytes: this.bytes, linktypes: [this.linktype], warnings };
+  }
+}
+
+interface Iface {
+  linktype: number;
+  snaplen: number;
+  /** Timestamp units per second. */
+  unitsPerSec: number;
+  /** Seconds added to every timestamp (if_tsoffset). */
+  offsetSec: number;
+}
+
+class PcapngParser implements Parser {
+  stopped = false;
+  private le = false;
+  private ifaces: Iface[] = [];
+  private packets = 0;
+  private bytes = 0;
+  private linktypes = new Set<number>();
+  private warnings: string[] = [];
+  private unknownIface = 0;
+  private sections = 0;
+  private frame: Frame = { linktype: 1, tsUs: 0, origLen: 0, data: new Uint8Array(0), iface: 0 };
+
+  feed(buf: Uint8Array, onFrame: (f: Frame) => void): number {
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let at = 0;
+    while (buf.length - at >= 12) {
+      const typeBE = dv.getUint32(at, false);
+      if (typeBE === PCAPNG_SHB) {
+        const bom = dv.getUint32(at + 8, false);
+        if (bom === 0x1a2b3c4d) this.le = false;
+        else if (bom === 0x4d3c2b1a) this.le = true;
+        else {
+          this.warnings.push(`section header at byte ${at} has a bad byte-order magic; stopped reading`);
+          this.stopped = true;
+          return buf.length;
+        }
+        this.ifaces = [];
+        this.sections++;
+      }
+      const le = this.le;
+      const type = dv.getUint32(at, le);
+      const len = dv.getUint32(at + 4, le);
+      if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
+        this.warnings.push(`block at byte ${at} has an impossible length ${len}; stopped reading, kept ${this.packets} packets`);
+        this.stopped = true;
+        return buf.length;
+      }
+      if (buf.length - at < len) break;
+      const body = at + 8;
+      const bodyLen = len - 12;
+      if (type === 1) this.readIdb(dv, body, bodyLen);
+      else if (type === 6 || type === 2) this.readEpb(buf, dv, body, bodyLen, type === 2, onFrame);
+      else if (type === 3) this.readSpb(buf, dv, body, bodyLen, onFrame);
+      at += len;
+    }
+    return at;
+  }
+
+  started(): boolean {
+    return this.sections > 0;
+  }
+
+  private readIdb(dv: DataView, body: number, bodyLen: number): void {
+    if (bodyLen < 8) {
+      this.warnings.push('interface description block too short; ignored');
+      return;
+    }
+    const iface: Iface = {
+      linktype: dv.getUint16(body, this.le),
+      snaplen: dv.getUint32(body + 4, this.le),
+      unitsPerSec: 1e6,
+      offsetSec: 0,
+    };
+    // Options: code (2) | length (2) | value padded to 4; code 0 ends.
+    let at = body + 8;
+    const end = body + bodyLen;
+    while (end - at >= 4) {
+      const code = dv.getUint16(at, this.le);
+      const olen = dv.getUint16(at + 2, this.le);
+      if (code === 0 || at + 4 + olen > end) break;
+      if (code === 9 && olen >= 1) {
+        const r = dv.getUint8(at + 4);
+        const exp = r & 0x7f;
+        iface.unitsPerSec = r & 0x80 ? 2 ** exp : 10 ** exp;
+      } else if (code === 14 && olen >= 8) {
+        iface.offsetSec = Number(dv.getBigInt64(at + 4, this.le));
+      }
+      at += 4 + ((olen + 3) & ~3);
+    }
+    this.ifaces.push(iface);
+    this.linktypes.add(iface.linktype);
+  }
+
+  private readEpb(buf: Uint8Array, dv: DataView, body: number, bodyLen: number, obsolete: boolean, onFrame: (f: Frame) => void): void {
+    if (bodyLen < 20) {
+      this.warnings.push('packet block too short; skipped');
+      return;
+    }
+    const id = obsolete ? dv.getUint16(body, this.le) : dv.getUint32(body, this.le);
+    const hi = dv.getUint32(body + 4, this.le);
+    const lo = dv.getUint32(body + 8, this.le);
+    const cap = dv.getUint32(body + 12, this.le);
+    const orig = dv.getUint32(body + 16, this.le);
+    const iface = this.ifaces[id];
+    if (!iface) {
+      this.unknownIface++;
+      return;
+    }
+    const incl = Math.min(cap, bodyLen - 20);
+    const units = hi * 4294967296 + lo;
+    const frame = this.frame;
+    frame.linktype = iface.linktype;
+    frame.iface = id;
+    frame.tsUs = Math.floor((units / iface.unitsPerSec + iface.offsetSec) * 1e6);
+    frame.origLen = orig;
+    frame.data = buf.subarray(body + 20, body + 20 + incl);
+    this.packets++;
+    this.bytes += orig;
+    onFrame(frame);
+  }
+
+  private readSpb(buf: Uint8Array, dv: DataView, body: number, bodyLen: number, onFrame: (f: Frame) => void): void {
+    const iface = this.ifaces[0];
+    if (!iface || bodyLen < 4) return;
+    const orig = dv.getUint32(body, this.le);
+    const incl = Math.min(orig, iface.snaplen || orig, bodyLen - 4);
+    const frame = this.frame;
+    frame.linktype = iface.linktype;
+    frame.iface = 0;
+    frame.tsUs = 0;
+    frame.origLen = orig;
+    frame.data = buf.subarray(body + 4, body + 4 + incl);
+    this.packets++;
+    this.bytes += orig;
+    onFrame(frame);
+  }
+
+  summary(): ReadSummary {
+    const warnings = [...this.warnings];
+    if (this.unknownIface) warnings.push(`${this.unknownIface} packets named an interface that was never described; skipped`);
+    return { format: 'pcapng', packets: this.packets, bytes: this.bytes, linktypes: [...this.linktypes], warnings };
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * What the decoders share. Decoders are pure functions over a byte view: they check
+ * every length before reading and report `truncated` or `malformed` instead of throwing.
+ */
+
+/** Why a layer could not be decoded. Kept per packet, counted per capture. */
+export type DecodeIssue =
+  | 'truncated' // the captured bytes end inside this header
+  | 'malformed' // a field contradicts itself (bad version, header length below minimum)
+  | 'unsupported'; // a protocol or link type we do not decode (not an error)
+
+/**
+ * One decoded packet, flattened. A single instance is reused by the caller for every
+ * packet (decoders overwrite it), so nothing here may be kept past the next packet
+ * except copied primitives and strings.
+ */
+export interface Packet {
+  /** Where decoding stopped early, and in which layer; null when fully decoded. */
+  issue: DecodeIssue | null;
+  issueLayer: string;
+  /** 802.1Q / 802.1ad VLAN ids, outermost first. */
+  vlans: number[];
+  /** MPLS labels seen, outermost first. */
+  mpls: number[];
+  /** 4 or 6 once an IP header was read, else 0. */
+  ipVersion: 0 | 4 | 6;
+  /** Addresses as text: dotted quad, or RFC 5952 IPv6. */
+  src: string;
+  dst: string;
+  /** IP protocol number of the transport (after IPv6 extension headers). */
+  ipProto: number;
+  /** True when this is a non-first IP fragment: it carries no transport header. */
+  laterFragment: boolean;
+  /** Bytes of transport header + payload as the IP header says (not the captured count). */
+  ipPayloadLength: number;
+  srcPort: number;
+  dstPort: number;
+  /** TCP only. Flags bit mask (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20). */
+  tcpFlags: number;
+  seq: number;
+  ack: number;
+  /** Transport payload length in bytes according to the headers (may exceed captured bytes). */
+  payloadLength: number;
+  /** Captured transport payload (a view into the frame; may be shorter than payloadLength). */
+  payload: Uint8Array;
+  /** True once a TCP or UDP header was decoded. */
+  hasPorts: boolean;
+}
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+const EMPTY = new Uint8Array(0);
+
+export function newPacket(): Packet {
+  return {
+    issue: null,
+    issueLayer: '',
+    vlans: [],
+    mpls: [],
+    ipVersion: 0,
+    src: '',
+    dst: '',
+    ipProto: -1,
+    laterFragment: false,
+    ipPayloadLength: 0,
+    srcPort: 0,
+    dstPort: 0,
+    tcpFlags: 0,
+    seq: 0,
+    ack: 0,
+    payloadLength: 0,
+    payload: EMPTY,
+    hasPorts: false,
+  };
+}
+
+export function resetPacket(p: Packet): void {
+  p.issue = null;
+  p.issueLayer = '';
+  p.vlans.length = 0;
+  p.mpls.length = 0;
+  p.ipVersion = 0;
+  p.src = '';
+  p.dst = '';
+  p.ipProto = -1;
+  p.laterFragment = false;
+  p.ipPayloadLength = 0;
+  p.srcPort = 0;
+  p.dstPort = 0;
+  p.tcpFlags = 0;
+  p.seq = 0;
+  p.ack = 0;
+  p.payloadLength = 0;
+  p.payload = EMPTY;
+  p.hasPorts = false;
+}
+
+/** Marks the packet as stopped in `layer` and returns false, for `return fail(...)`. */
+export function fail(p: Packet, issue: DecodeIssue, layer: string): false {
+  p.issue = issue;
+  p.issueLayer = layer;
+  return false;
+}
+
+export function u16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+export function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
+}

@@ -1,0 +1,426 @@
+/**
+ * The flow table: packets in, flow records and listener inferences out.
+ *
+ * Listener rule (docs/listeners.md):
+ * - TCP `handshake` (certain): the host sent a SYN-ACK from the port.
+ * - TCP `data` (never certain): no SYN-ACK in the flow, but the host acknowledged payload
+ *   sent to the port. If a pure SYN showed who the client was, the other side is the
+ *   server (high). Otherwise the server is chosen by score: fan-in (distinct peers talking
+ *   to that host:port), well-known vs ephemeral ports; the margin sets the confidence, a
+ *   tie reports nothing.
+ * - UDP `reply` (certain): the host received the earliest datagram of the exchange on the
+ *   port (by timestamp, not file order) and sent one back.
+ */
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/types';
+import type { Confidence, Proto } from '../../shared/model';
+import { sniffClient, sniffServer } from './appproto';
+import type { FlowRecord, ListenerHit } from './types';
+
+interface Side {
+  ip: string;
+  port: number;
+  pkts: number;
+  bytes: number;
+  syn: number;
+  synAck: number;
+  fin: number;
+  rst: number;
+  firstUs: number;
+  lastUs: number;
+  /** Sequence span of payload this side sent (serial numbers), valid when hasData. */
+  hasData: boolean;
+  dataLo: number;
+  dataHi: number;
+  /** Packets this side sent acknowledging the peer's payload. */
+  ackedPeerData: number;
+  history: string;
+  firstPayload: Uint8Array | null;
+}
+
+interface Flow {
+  proto: Proto;
+  a: Side;
+  b: Side;
+  vlan: string;
+  closed: boolean;
+  closedAtUs: number;
+}
+
+export interface FlowTableOptions {
+  /** Inactivity timeouts, microseconds of capture time. */
+  tcpIdleUs?: number;
+  tcpClosedUs?: number;
+  udpIdleUs?: number;
+  onFlow: (f: FlowRecord) => void;
+}
+
+const SERIAL_HALF = 0x80000000;
+/** a > b in 32-bit serial arithmetic (RFC 1982). */
+function seqGt(a: number, b: number): boolean {
+  const d = (a - b) >>> 0;
+  return d !== 0 && d < SERIAL_HALF;
+}
+function seqGe(a: number, b: number): boolean {
+  return ((a - b) >>> 0) < SERIAL_HALF;
+}
+
+/** Ports registered for common services above 1023 (servers more often than clients). */
+const KNOWN_HIGH_PORTS = new Set([
+  1080, 1194, 1433, 1521, 1723, 1883, 2049, 2375, 2376, 3128, 3306, 3389, 5050, 5060, 5061, 5222, 5223, 5432, 5671,
+  5672, 5900, 5984, 6379, 6443, 6667, 6697, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9042, 9090, 9092, 9200, 9300,
+  9418, 11211, 27017,
+]);
+
+/** How strongly a host:port looks like a server, from its port alone. */
+function portScore(port: number): number {
+  if (port < 1024) return 2;
+  if (KNOWN_HIGH_PORTS.has(port)) return 1;
+  if (port >= 32768) return -1;
+  return 0;
+}
+
+interface Candidate {
+  a: { ip: string; port: number; acked: boolean };
+  b: { ip: string; port: number; acked: boolean };
+  firstUs: number;
+  lastUs: number;
+  bytes: number;
+  service: string | null;
+}
+
+const MAX_FANIN_TRACKED = 16;
+
+export class FlowTable {
+  private flows = new Map<string, Flow>();
+  private hits = new Map<string, ListenerHit>();
+  private midstream: Candidate[] = [];
+  /** Distinct peers per TCP endpoint ("ip|port" → set of "ip|port"), capped. */
+  private fanIn = new Map<string, Set<string>>();
+  private nowUs = 0;
+  private sinceSweep = 0;
+  readonly tcpIdleUs: number;
+  readonly tcpClosedUs: number;
+  readonly udpIdleUs: number;
+  flowCount = 0;
+
+  constructor(private readonly opts: FlowTableOptions) {
+    this.tcpIdleUs = opts.tcpIdleUs ?? 300e6;
+    this.tcpClosedUs = opts.tcpClosedUs ?? 5e6;
+    this.udpIdleUs = opts.udpIdleUs ?? 60e6;
+  }
+
+  /** Feeds one decoded packet (must have ports). `wireLen` is the frame's original length. */
+  add(p: Packet, tsUs: number, wireLen: number): void {
+    if (!p.hasPorts || p.laterFragment) return;
+    const proto: Proto = p.ipProto === 6 ? 'tcp' : 'udp';
+    if (tsUs > this.nowUs) this.nowUs = tsUs;
+    const fwd = p.src < p.dst || (p.src === p.dst && p.srcPort <= p.dstPort);
+    const key = fwd
+      ? `${proto}|${p.src}|${p.srcPort}|${p.dst}|${p.dstPort}`
+      : `${proto}|${p.dst}|${p.dstPort}|${p.src}|${p.srcPort}`;
+    let flow = this.flows.get(key);
+    const isPureSyn = proto === 'tcp' && (p.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    if (flow && this.expired(flow, tsUs, isPureSyn)) {
+      this.finish(flow);
+      this.flows.delete(key);
+      flow = undefined;
+    }
+    if (!flow) {
+      flow = {
+        proto,
+        a: newSide(p.src, p.srcPort, tsUs),
+        b: newSide(p.dst, p.dstPort, tsUs),
+        vlan: p.vlans.join(','),
+        closed: false,
+        closedAtUs: 0,
+      };
+      this.flows.set(key, flow);
+    }
+    const fromA = flow.a.ip === p.src && flow.a.port === p.srcPort;
+    const me = fromA ? flow.a : flow.b;
+    const peer = fromA ? flow.b : flow.a;
+    me.pkts++;
+    me.bytes += wireLen;
+    if (tsUs < me.firstUs) me.firstUs = tsUs;
+    if (tsUs > me.lastUs) me.lastUs = tsUs;
+    if (proto === 'tcp') this.tcp(flow, me, peer, p, fromA, tsUs);
+    else if (p.payload.length && !me.firstPayload) me.firstPayload = p.payload.slice(0, 64);
+    if (++this.sinceSweep >= 65536) this.sweep();
+  }
+
+  private tcp(flow: Flow, me: Side, peer: Side, p: Packet, fromA: boolean, tsUs: number): void {
+    const f = p.tcpFlags;
+    const up = (c: string): string => (fromA ? c.toUpperCase() : c);
+    if (f & TCP_SYN) {
+      if (f & TCP_ACK) {
+        me.synAck++;
+        mark(me, up('h'));
+      } else {
+        me.syn++;
+        mark(me, up('s'));
+      }
+    }
+    if (f & TCP_FIN) {
+      me.fin++;
+      mark(me, up('f'));
+    }
+    if (f & TCP_RST) {
+      me.rst++;
+      mark(me, up('r'));
+    }
+    if (p.payloadLength > 0) {
+      mark(me, up('d'));
+      const lo = (p.seq + ((f & TCP_SYN) ? 1 : 0)) >>> 0;
+      const hi = (lo + p.payloadLength) >>> 0;
+      if (!me.hasData) {
+        me.hasData = true;
+        me.dataLo = lo;
+        me.dataHi = hi;
+      } else {
+        if (seqGt(me.dataLo, lo)) me.dataLo = lo;
+        if (seqGt(hi, me.dataHi)) me.dataHi = hi;
+      }
+      if (!me.firstPayload && p.payload.length) me.firstPayload = p.payload.slice(0, 128);
+    }
+    // An ACK (not a reset) whose number lies inside the peer's payload span acknowledges it.
+    if ((f & TCP_ACK) && !(f & TCP_RST) && peer.hasData && seqGt(p.ack, peer.dataLo) && seqGe(peer.dataHi, p.ack)) {
+      me.ackedPeerData++;
+      mark(me, up('a'));
+    }
+    if (!flow.closed && ((flow.a.fin > 0 && flow.b.fin > 0) || (f & TCP_RST))) {
+      flow.closed = true;
+      flow.closedAtUs = tsUs;
+    }
+  }
+
+  /** True when a packet at `tsUs` must start a new flow instead of joining `flow`. */
+  private expired(flow: Flow, tsUs: number, isPureSyn: boolean): boolean {
+    const last = Math.max(flow.a.lastUs, flow.b.lastUs);
+    if (flow.proto === 'udp') return tsUs - last > this.udpIdleUs;
+    if (flow.closed && isPureSyn) return true; // a reused 4-tuple after close
+    return tsUs - last > (flow.closed ? this.tcpClosedUs : this.tcpIdleUs);
+  }
+
+  /** Finishes flows idle past their timeout, by capture time. */
+  sweep(): void {
+    this.sinceSweep = 0;
+    for (const [key, flow] of this.flows) {
+      const last = Math.max(flow.a.lastUs, flow.b.lastUs);
+      const limit = flow.proto === 'udp' ? this.udpIdleUs : flow.closed ? this.tcpClosedUs : this.tcpIdleUs;
+      if (this.nowUs - last > limit) {
+        this.finish(flow);
+        this.flows.delete(key);
+      }
+    }
+  }
+
+  /** Finishes every open flow and resolves mid-stream conversations. Returns the listeners. */
+  end(): ListenerHit[] {
+    for (const flow of this.flows.values()) this.finish(flow);
+    this.flows.clear();
+    for (const c of this.midstream) this.resolveMidstream(c);
+    this.midstream = [];
+    return [...this.hits.values()];
+  }
+
+  get openFlows(): number {
+    return this.flows.size;
+  }
+
+  private finish(flow: Flow): void {
+    this.flowCount++;
+    const { a, b } = flow;
+    let orig: Side;
+    let known = true;
+    if (flow.proto === 'tcp') {
+      if (a.syn && !b.syn) orig = a;
+      else if (b.syn && !a.syn) orig = b;
+      else if (a.syn && b.syn) orig = a.firstUs <= b.firstUs ? a : b;
+      else if (a.synAck && !b.synAck) orig = b;
+      else if (b.synAck && !a.synAck) orig = a;
+      else {
+        known = false;
+        orig = this.guessClient(a, b);
+      }
+      this.noteFanIn(a, b);
+    } else {
+      orig = a.firstUs <= b.firstUs ? a : b;
+    }
+    const resp = orig === a ? b : a;
+    const appProto = (resp.firstPayload && sniffServer(resp.firstPayload)) || (orig.firstPayload && sniffClient(orig.firstPayload)) || null;
+    this.inferListeners(flow, orig, resp, known, appProto);
+    this.opts.onFlow({
+      transport: flow.proto,
+      srcIp: orig.ip,
+      srcPort: orig.port,
+      destIp: resp.ip,
+      destPort: resp.port,
+      startUs: Math.min(a.firstUs, b.pkts ? b.firstUs : a.firstUs),
+      endUs: Math.max(a.lastUs, b.lastUs),
+      packetsIn: orig.pkts,
+      packetsOut: resp.pkts,
+      bytesIn: orig.bytes,
+      bytesOut: resp.bytes,
+      ackPacketsIn: resp.ackedPeerData,
+      ackPacketsOut: orig.ackedPeerData,
+      syn: a.syn + b.syn,
+      synAck: a.synAck + b.synAck,
+      fin: a.fin + b.fin,
+      rst: a.rst + b.rst,
+      connState: flow.proto === 'tcp' ? connState(orig, resp) : resp.pkts ? 'SF' : 'S0',
+      history: orig === a ? a.history + b.history : orderHistory(orig, resp),
+      appProto,
+      vlan: flow.vlan,
+      directionKnown: known,
+    });
+  }
+
+  private inferListeners(flow: Flow, orig: Side, resp: Side, known: boolean, service: string | null): void {
+    const first = Math.min(orig.firstUs, resp.pkts ? resp.firstUs : orig.firstUs);
+    const last = Math.max(orig.lastUs, resp.lastUs);
+    const bytes = orig.bytes + resp.bytes;
+    if (flow.proto === 'udp') {
+      if (resp.pkts > 0) this.hit(resp.ip, resp.port, 'udp', 'reply', 'certain', first, last, bytes, service);
+      return;
+    }
+    let sawHandshake = false;
+    for (const s of [flow.a, flow.b]) {
+      if (s.synAck > 0) {
+        sawHandshake = true;
+        this.hit(s.ip, s.port, 'tcp', 'handshake', 'certain', first, last, bytes, s === resp ? service : null);
+      }
+    }
+    if (sawHandshake) return;
+    if (known) {
+      // A pure SYN named the client: the server is the other side, if it took data.
+      if (resp.ackedPeerData > 0) this.hit(resp.ip, resp.port, 'tcp', 'data', 'high', first, last, bytes, service);
+      return;
+    }
+    if (flow.a.ackedPeerData > 0 || flow.b.ackedPeerData > 0) {
+      this.midstream.push({
+        a: { ip: flow.a.ip, port: flow.a.port, acked: flow.a.ackedPeerData > 0 },
+        b: { ip: flow.b.ip, port: flow.b.port, acked: flow.b.ackedPeerData > 0 },
+        firstUs: first,
+        lastUs: last,
+        bytes,
+        service,
+      });
+    }
+  }
+
+  private serverScore(ip: string, port: number): number {
+    const peers = this.fanIn.get(`${ip}|${port}`)?.size ?? 0;
+    return portScore(port) + (peers >= 3 ? 2 : peers >= 2 ? 1 : 0);
+  }
+
+  private guessClient(a: Side, b: Side): Side {
+    return this.serverScore(a.ip, a.port) >= this.serverScore(b.ip, b.port) ? b : a;
+  }
+
+  /**
+   * A conversation with no SYN and no SYN-ACK: score both ends as servers (port, fan-in,
+   * and having acknowledged data sent to it), report the winner with a confidence from
+   * the margin. A tie reports nothing; an ephemeral port without fan-in is never reported.
+   */
+  private resolveMidstream(c: Candidate): void {
+    const score = (e: Candidate['a']): number => this.serverScore(e.ip, e.port) + (e.acked ? 1 : 0);
+    const sa = score(c.a);
+    const sb = score(c.b);
+    if (sa === sb) return;
+    const server = sa > sb ? c.a : c.b;
+    const peers = this.fanIn.get(`${server.ip}|${server.port}`)?.size ?? 0;
+    if (portScore(server.port) < 0 && peers < 2) return;
+    const margin = Math.abs(sa - sb);
+    const confidence: Confidence = margin >= 4 ? 'high' : margin >= 3 ? 'medium' : 'low';
+    this.hit(server.ip, server.port, 'tcp', 'data', confidence, c.firstUs, c.lastUs, c.bytes, c.service);
+  }
+
+  private noteFanIn(a: Side, b: Side): void {
+    addPeer(this.fanIn, `${a.ip}|${a.port}`, `${b.ip}|${b.port}`);
+    addPeer(this.fanIn, `${b.ip}|${b.port}`, `${a.ip}|${a.port}`);
+  }
+
+  private hit(host: string, port: number, proto: Proto, evidence: ListenerHit['evidence'], confidence: Confidence, firstUs: number, lastUs: number, bytes: number, service: string | null): void {
+    const key = `${proto}|${host}|${port}|${evidence}`;
+    const h = this.hits.get(key);
+    if (!h) {
+      this.hits.set(key, { host, port, proto, evidence, confidence, firstUs, lastUs, flows: 1, bytes, service });
+      return;
+    }
+    h.flows++;
+    h.bytes += bytes;
+    if (firstUs < h.firstUs) h.firstUs = firstUs;
+    if (lastUs > h.lastUs) h.lastUs = lastUs;
+    if (CONF_RANK[confidence] > CONF_RANK[h.confidence]) h.confidence = confidence;
+    if (!h.service && service) h.service = service;
+  }
+}
+
+const CONF_RANK: Record<Confidence, number> = { certain: 3, high: 2, medium: 1, low: 0 };
+
+function newSide(ip: string, port: number, tsUs: number): Side {
+  return {
+    ip,
+    port,
+    pkts: 0,
+    bytes: 0,
+    syn: 0,
+    synAck: 0,
+    fin: 0,
+    rst: 0,
+    firstUs: tsUs,
+    lastUs: tsUs,
+    hasData: false,
+    dataLo: 0,
+    dataHi: 0,
+    ackedPeerData: 0,
+    history: '',
+    firstPayload: null,
+  };
+}
+
+/** Records a history letter the first time it happens in that direction. */
+function mark(s: Side, c: string): void {
+  if (!s.history.includes(c)) s.history += c;
+}
+
+function orderHistory(orig: Side, resp: Side): string {
+  return orig.history.toUpperCase() + resp.history.toLowerCase();
+}
+
+function addPeer(map: Map<string, Set<string>>, key: string, peer: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  if (set.size < MAX_FANIN_TRACKED) set.add(peer);
+}
+
+/**
+ * Zeek conn_state from the originator's and responder's flags:
+ * S0 SYN, no reply | REJ SYN answered by RST | S1 established, open | SF established and
+ * closed by FIN both ways | S2 / S3 established, only originator / responder sent FIN |
+ * RSTO / RSTR established, reset by originator / responder | RSTOS0 originator SYN then
+ * RST, no SYN-ACK | RSTRH responder SYN-ACK then RST, no SYN seen | SH originator SYN then
+ * FIN, no SYN-ACK | SHR responder SYN-ACK then FIN, no SYN | OTH no SYN, mid-stream.
+ */
+export function connState(o: Pick<Side, 'syn' | 'synAck' | 'fin' | 'rst' | 'pkts'>, r: Pick<Side, 'syn' | 'synAck' | 'fin' | 'rst' | 'pkts'>): string {
+  const synSeen = o.syn > 0;
+  const synAckSeen = r.synAck > 0;
+  if (synSeen && !synAckSeen) {
+    if (r.rst > 0) return 'REJ';
+    if (o.rst > 0) return 'RSTOS0';
+    if (o.fin > 0) return 'SH';
+    return 'S0';
+  }
+  if (!synSeen && synAckSeen) {
+    if (r.rst > 0) return 'RSTRH';
+    if (r.fin > 0) return 'SHR';
+    return 'OTH';
+  }
+  if (!synSeen && !synAckSeen) return 'OTH';
+  if (o.rst > 0) return 'RSTO';
+  if (r.rst > 0) return 'RSTR';
+  if (o.fin > 0 && r.fin > 0) return 'SF';
+  if (o.fin > 0) return 'S2';
+  if (r.fin > 0) return 'S3';
+  return 'S1';
+}

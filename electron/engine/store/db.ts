@@ -1,0 +1,145 @@
+/**
+ * SQLite through the `sqlite3` package, promisified. One connection per process, WAL,
+ * foreign keys on, a busy timeout so the app and the CLI can share one file. Statements
+ * are named (see statements.ts) and prepared once; the renderer never sends SQL.
+ * Writes that belong together go through `tx()`, which serialises transactions on this
+ * connection so two jobs never interleave inside one.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import sqlite3 from 'sqlite3';
+import { MIGRATIONS } from './migrations';
+import { STATEMENTS, type StatementName } from './statements';
+
+export type Params = Record<string, unknown> | unknown[];
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+export interface RunResult {
+  lastID: number;
+  changes: number;
+}
+
+export class Db {
+  private prepared = new Map<StatementName, sqlite3.Statement>();
+  private txTail: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly raw: sqlite3.Database,
+    readonly path: string,
+  ) {}
+
+  /** Opens (creating if needed) the database at `path` and runs pending migrations. */
+  static async open(path: string): Promise<Db> {
+    if (path !== ':memory:') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (err) {
+        throw new StoreError(`cannot create the folder for the database ${path}: ${(err as Error).message}`);
+      }
+    }
+    const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const d = new sqlite3.Database(path, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (err) =>
+        err ? reject(new StoreError(`cannot open the database ${path}: ${err.message}`)) : resolve(d),
+      );
+    });
+    const db = new Db(raw, path);
+    try {
+      await db.exec('PRAGMA busy_timeout = 5000');
+      await db.exec('PRAGMA foreign_keys = ON');
+      if (path !== ':memory:') await db.exec('PRAGMA journal_mode = WAL');
+      await db.exec('PRAGMA synchronous = NORMAL');
+      await db.migrate();
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      const msg = (err as Error).message;
+      throw new StoreError(`cannot use the database ${path}: ${msg}`);
+    }
+    return db;
+  }
+
+  exec(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.raw.exec(sql, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private stmt(name: StatementName): sqlite3.Statement {
+    let s = this.prepared.get(name);
+    if (!s) {
+      s = this.raw.prepare(STATEMENTS[name]);
+      this.prepared.set(name, s);
+    }
+    return s;
+  }
+
+  run(name: StatementName, params: Params = []): Promise<RunResult> {
+    return new Promise((resolve, reject) =>
+      this.stmt(name).run(params, function (this: sqlite3.RunResult, err: Error | null) {
+        if (err) reject(err);
+        else resolve({ lastID: this.lastID, changes: this.changes });
+      }),
+    );
+  }
+
+  get<T>(name: StatementName, params: Params = []): Promise<T | undefined> {
+    return new Promise((resolve, reject) => this.stmt(name).get(params, (err: Error | null, row: T) => (err ? reject(err) : resolve(row))));
+  }
+
+  all<T>(name: StatementName, params: Params = []): Promise<T[]> {
+    return new Promise((resolve, reject) => this.stmt(name).all(params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows))));
+  }
+
+  /**
+   * Runs a query built from fixed fragments (list views with a chosen sort column).
+   * Callers pass only whitelisted SQL text; every value goes in `params`.
+   */
+  query<T>(sql: string, params: Params = []): Promise<T[]> {
+    return new Promise((resolve, reject) => this.raw.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows))));
+  }
+
+  /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolled back if it throws. Serialised. */
+  tx<T>(fn: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      await this.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn();
+        await this.exec('COMMIT');
+        return out;
+      } catch (err) {
+        await this.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    };
+    const result = this.txTail.then(run, run);
+    this.txTail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const done = await new Promise<number>((resolve, reject) =>
+      this.raw.get('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations', (err: Error | null, row: { v: number }) => (err ? reject(err) : resolve(row.v))),
+    );
+    for (const m of MIGRATIONS) {
+      if (m.version <= done) continue;
+      await this.exec('BEGIN IMMEDIATE');
+      try {
+        await this.exec(m.sql);
+        await new Promise<void>((resolve, reject) =>
+          this.raw.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()], (err) => (err ? reject(err) : resolve())),
+        );
+        await this.exec('COMMIT');
+      } catch (err) {
+        await this.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.prepared.values()) await new Promise<void>((resolve) => s.finalize(() => resolve()));
+    this.prepared.clear();
+    await new Promise<void>((resolve, reject) => this.raw.close((err) => (err ? reject(err) : resolve())));
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every SQL statement the engine runs, by name. Parameters are positional (`?`) in the
+ * order the comment gives. List queries with a user-chosen sort are built in
+ * inventory.ts from whitelisted fragments only.
+ */
+export const STATEMENTS = {
+  // (id, kind, status, params_json, started_at)
+  jobInsert: `INSERT INTO jobs (id, kind, status, params_json, started_at) VALUES (?, ?, ?, ?, ?)`,
+  // (status, progress_json, result_json, warnings_json, error_json, ended_at, id)
+  jobUpdate: `UPDATE jobs SET status = ?, progress_json = ?, result_json = ?, warnings_json = ?, error_json = ?, ended_at = ? WHERE id = ?`,
+  // (ended_at) — jobs left running by a process that died
+  jobsInterrupt: `UPDATE jobs SET status = 'interrupted', ended_at = ? WHERE status IN ('running', 'queued')`,
+  jobsRecent: `SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50`,
+  capturesInterrupt: `UPDATE captures SET status = 'incomplete' WHERE status = 'running'`,
+
+  // (file_sha256)
+  captureBySha: `SELECT id FROM captures WHERE file_sha256 = ? AND status = 'complete'`,
+  // (job_id, source, file_sha256, file_bytes, format, filter, created_at)
+  captureInsert: `INSERT INTO captures (job_id, source, file_sha256, file_bytes, format, filter, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+  // (format, link_types, first_us, last_us, packets, bytes, undecoded, flows, warnings_json, status, id)
+  captureFinish: `UPDATE captures SET format = ?, link_types = ?, first_us = ?, last_us = ?, packets = ?, bytes = ?, undecoded = ?, flows = ?, warnings_json = ?, status = ? WHERE id = ?`,
+  // (id)
+  captureDelete: `DELETE FROM captures WHERE id = ?`,
+
+  // (capture_id, transport, src_ip, src_port, dest_ip, dest_port, start_us, end_us, packets_in,
+  //  packets_out, bytes_in, bytes_out, ack_packets_in, ack_packets_out, syn, syn_ack, fin, rst,
+  //  conn_state, history, app_proto, vlan, direction_known)
+  flowInsert: `INSERT INTO flows (capture_id, transport, src_ip, src_port, dest_ip, dest_port, start_us, end_us, packets_in, packets_out, bytes_in, bytes_out, ack_packets_in, ack_packets_out, syn, syn_ack, fin, rst, conn_state, history, app_proto, vlan, direction_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+
+  // (host, proto, port)
+  serviceFind: `SELECT id, status FROM services WHERE host = ? AND proto = ? AND port = ?`,
+  // (host, proto, port, evidence, evidence_rank, confidence, service, first_seen_ms, last_seen_ms, created_at, status_changed_at)
+  serviceInsert: `INSERT INTO services (host, proto, port, evidence, evidence_rank, confidence, status, service, first_seen_ms, last_seen_ms, created_at, status_changed_at) VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`,
+  // Merge new evidence: keep the strongest evidence (then the surest confidence), widen the seen window.
+  // (evidence, evidence_rank, confidence, conf_rank, service, first_seen_ms, last_seen_ms, id)
+  serviceMerge: `UPDATE services SET
+      evidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?1 ELSE evidence END,
+      confidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?3 ELSE confidence END,
+      evidence_rank = MAX(evidence_rank, ?2),
+      service = COALESCE(service, ?5),
+      first_seen_ms = MIN(first_seen_ms, ?6),
+      last_seen_ms = MAX(last_seen_ms, ?7)
+    WHERE id = ?8`,
+  // (service_id, source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes)
+  evidenceUpsert: `INSERT INTO service_evidence (service_id, source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (service_id, source_kind, source_id, evidence) DO UPDATE SET
+      first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms),
+      last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms),
+      flows = flows + excluded.flows,
+      bytes = bytes + excluded.bytes`,
+  // (service_id, action, status_from, status_to, reason, owner, actor, at)
+  reviewInsert: `INSERT INTO reviews (service_id, action, status_from, status_to, reason, owner, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  serviceCounts: `SELECT status, COUNT(*) AS n FROM services GROUP BY status`,
+} as const;
+
+export type StatementName = keyof typeof STATEMENTS;

@@ -1,0 +1,124 @@
+/**
+ * Electron glue only: app lifecycle, the locked window, IPC registration. Every handler
+ * delegates to the engine, which knows nothing about Electron.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { REQUEST_CHANNELS } from '../shared/contract';
+import { IPC_CHOOSE_CAPTURES, IPC_PREFIX } from '../shared/api';
+import { Engine } from '../engine/engine';
+import { handle } from './handle';
+
+let engine: Engine | null = null;
+let win: BrowserWindow | null = null;
+/** Capture files the user picked in a native dialog: the only paths IPC may ingest. */
+const granted = new Set<string>();
+
+const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href;
+
+function isTrusted(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  if (!win || !frame || event.sender !== win.webContents || frame !== win.webContents.mainFrame) return false;
+  return new URL(frame.url).origin === new URL(rendererUrl).origin && frame.url.startsWith(rendererUrl.replace(/index\.html$/, ''));
+}
+
+function createWindow(): BrowserWindow {
+  const w = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    title: 'Portolan',
+    show: false,
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.js'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  w.once('ready-to-show', () => w.show());
+  // No new windows; external links open in the browser.
+  w.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  // Navigation stays on the app's own page.
+  w.webContents.on('will-navigate', (e, url) => {
+    if (!url.startsWith(rendererUrl.replace(/index\.html$/, ''))) e.preventDefault();
+  });
+  void w.loadURL(rendererUrl);
+  return w;
+}
+
+function registerIpc(e: Engine): void {
+  for (const channel of REQUEST_CHANNELS) {
+    handle(channel, isTrusted, async (input) => {
+      if (channel === 'ingest.start') {
+        const paths = (input as { paths?: unknown } | null)?.paths;
+        if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || !granted.has(p))) {
+          throw Object.assign(new Error('only files chosen in the file dialog can be ingested'), { name: 'PathNotGranted' });
+        }
+      }
+      return e.handle(channel, input);
+    });
+  }
+  handle(IPC_CHOOSE_CAPTURES.slice(IPC_PREFIX.length), isTrusted, async () => {
+    const opts = {
+      title: 'Import capture files',
+      properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>,
+      filters: [
+        { name: 'Packet captures', extensions: ['pcap', 'pcapng', 'cap', 'dmp'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    };
+    const picked = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+    if (picked.canceled || picked.filePaths.length === 0) return null;
+    for (const p of picked.filePaths) granted.add(p);
+    return e.startIngest(picked.filePaths);
+  });
+  for (const event of ['job.updated', 'services.changed'] as const) {
+    e.on(event, (payload) => win?.webContents.send(IPC_PREFIX + event, payload));
+  }
+}
+
+app.enableSandbox();
+
+app.whenReady().then(async () => {
+  // Deny every permission request (camera, notifications-by-web-API, geolocation, ...).
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  const dbPath = process.env.PORTOLAN_DB || join(app.getPath('userData'), 'portolan.db');
+  try {
+    engine = await Engine.open({ dbPath, transport: 'electron' });
+  } catch (err) {
+    dialog.showErrorBox('Portolan cannot open its database', (err as Error).message);
+    app.exit(1);
+    return;
+  }
+  registerIpc(engine);
+  win = createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+  });
+}, (err: unknown) => {
+  console.error(err);
+  app.exit(1);
+});
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (ev) => ev.preventDefault());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let quitting = false;
+app.on('before-quit', (ev) => {
+  if (quitting || !engine) return;
+  ev.preventDefault();
+  quitting = true;
+  void engine.close().finally(() => app.quit());
+});

@@ -1,0 +1,3 @@
+export * from './model';
+export * from './contract';
+export * from './wire';
