@@ -1,0 +1,32 @@
+/** What the rest of the renderer gets from the platform bridge. */
+import type { JobSnapshot, PortolanApi } from '../../../electron/shared';
+
+export type PlatformKind = 'electron' | 'web';
+
+/** `open`: calls go through; `connecting` / `closed`: calls wait or fail (web only). */
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface Connection {
+  state(): ConnectionState;
+  /** Called on every change; returns the unsubscribe function. */
+  onChange(listener: (state: ConnectionState) => void): () => void;
+}
+
+/** Progress of the part of an import that happens before the ingest job exists. */
+export type ImportStage = (message: string) => void;
+
+export interface Platform {
+  api: PortolanApi;
+  kind: PlatformKind;
+  connection: Connection;
+  /**
+   * Lets the user pick capture files and starts one ingest job for all of them.
+   * Resolves null when the user cancels the picker; rejects with `{name, message}`.
+   */
+  importCaptures(onStage?: ImportStage): Promise<JobSnapshot | null>;
+}
+
+/** What the Electron preload exposes on `window.portolan`. */
+export type PreloadApi = PortolanApi & {
+  ingest: PortolanApi['ingest'] & { choose(): Promise<JobSnapshot | null> };
+};

@@ -1,0 +1,159 @@
+/**
+ * Services stores: the query state of one inventory table, its current page, and the
+ * per-status counts. Filtering, sorting and paging happen in the engine (services.list);
+ * the store only remembers what the analyst asked for and reloads when it changes or
+ * when the engine says the inventory changed.
+ */
+import { defineStore } from 'pinia';
+import { onScopeDispose, ref, shallowRef } from 'vue';
+import {
+  toErrorInfo,
+  type ErrorInfo,
+  type ServiceRow,
+  type ServicesPage,
+  type ServicesQuery,
+  type ServiceStatus,
+  type SortKey,
+  type StatusFilter,
+} from '../../../electron/shared';
+import { isFinal } from '../lib/jobs';
+import { nextSort, pageOffset, type SortDir } from '../lib/query';
+import { coalesce } from '../lib/timing';
+import { usePlatform } from '../platform/inject';
+
+export type StatusCounts = ServicesPage['counts'];
+export const DEFAULT_PAGE_SIZE = 500;
+/** Reload at most this long after the first change of a burst, so long ingests still show progress. */
+const RELOAD_WAIT_MS = 250;
+const RELOAD_MAX_WAIT_MS = 1500;
+
+const ZERO_COUNTS: StatusCounts = { new: 0, approved: 0, flagged: 0, gone: 0 };
+
+/**
+ * Defines one services store. Two exist: the whole inventory, and the review queue,
+ * whose status is pinned to `new` so switching views never loses either table's state.
+ */
+export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
+  return defineStore(id, () => {
+    const { api, connection } = usePlatform();
+
+    const status = ref<StatusFilter>(pinnedStatus ?? 'all');
+    const search = ref('');
+    const sort = ref<SortKey>('host');
+    const dir = ref<SortDir>('asc');
+    const offset = ref(0);
+    const limit = ref(DEFAULT_PAGE_SIZE);
+
+    // Rows are replaced whole, never mutated: a shallow ref avoids deep proxies on 5000 rows.
+    const rows = shallowRef<ServiceRow[]>([]);
+    const total = ref(0);
+    const counts = ref<StatusCounts>({ ...ZERO_COUNTS });
+    const loading = ref(false);
+    const loaded = ref(false);
+    const error = ref<ErrorInfo | null>(null);
+
+    let seq = 0;
+
+    function query(): ServicesQuery {
+      return { status: status.value, search: search.value, sort: sort.value, dir: dir.value, offset: offset.value, limit: limit.value };
+    }
+
+    /** Fetches the page for the current query; a slower, older reply never overwrites a newer one. */
+    async function reload(): Promise<void> {
+      const mine = ++seq;
+      loading.value = true;
+      try {
+        const page = await api.services.list(query());
+        if (mine !== seq) return;
+        // The page we were on may have emptied (rows filtered away elsewhere): step back.
+        if (page.rows.length === 0 && offset.value > 0 && page.total > 0) {
+          offset.value = Math.max(0, Math.floor((page.total - 1) / limit.value) * limit.value);
+          return void reload();
+        }
+        rows.value = page.rows;
+        total.value = page.total;
+        counts.value = page.counts;
+        error.value = null;
+        loaded.value = true;
+      } catch (err) {
+        if (mine === seq) error.value = toErrorInfo(err);
+      } finally {
+        if (mine === seq) loading.value = false;
+      }
+    }
+
+    const scheduleReload = coalesce(() => void reload(), RELOAD_WAIT_MS, RELOAD_MAX_WAIT_MS);
+
+    function setStatus(next: StatusFilter): Promise<void> {
+      if (pinnedStatus) return Promise.resolve();
+      status.value = next;
+      offset.value = 0;
+      return reload();
+    }
+
+    function setSearch(next: string): Promise<void> {
+      search.value = next;
+      offset.value = 0;
+      return reload();
+    }
+
+    function sortBy(key: SortKey): Promise<void> {
+      const s = nextSort({ sort: sort.value, dir: dir.value }, key);
+      sort.value = s.sort;
+      dir.value = s.dir;
+      offset.value = 0;
+      return reload();
+    }
+
+    function page(step: -1 | 1): Promise<void> {
+      const next = pageOffset(offset.value, limit.value, total.value, step);
+      if (next === offset.value) return Promise.resolve();
+      offset.value = next;
+      return reload();
+    }
+
+    const offs = [
+      api.on('services.changed', () => scheduleReload()),
+      // Belt and braces: a finished ingest always ends with the table in its final state.
+      api.on('job.updated', (job) => {
+        if (isFinal(job.status)) scheduleReload();
+      }),
+      // Events sent while the socket was down are lost; catch up when it is back.
+      connection.onChange((state) => {
+        if (state === 'open' && loaded.value) scheduleReload();
+      }),
+    ];
+    onScopeDispose(() => {
+      scheduleReload.cancel();
+      for (const off of offs) off();
+    });
+
+    return {
+      pinnedStatus: pinnedStatus ?? null,
+      status,
+      search,
+      sort,
+      dir,
+      offset,
+      limit,
+      rows,
+      total,
+      counts,
+      loading,
+      loaded,
+      error,
+      reload,
+      setStatus,
+      setSearch,
+      sortBy,
+      page,
+    };
+  });
+}
+
+/** The whole inventory (its counts also feed the New ports badge). */
+export const useServicesStore = defineServicesStore('services');
+/** The review queue: services seen for the first time and not reviewed yet. */
+export const useNewPortsStore = defineServicesStore('services.new', 'new');
+
+export type ServicesStore = ReturnType<typeof useServicesStore>;
