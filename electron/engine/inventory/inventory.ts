@@ -7,6 +7,7 @@ import { EVIDENCE_RANK, type Confidence, type Evidence, type Proto, type Service
 import type { ServicesPage, ServicesQuery } from '../../shared/contract';
 import { ServicesQuery as ServicesQuerySchema } from '../../shared/contract';
 import type { Db } from '../store/db';
+import { hostKey } from './hostkey';
 
 export interface Sighting {
   host: string;
@@ -31,7 +32,7 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
     const existing = await db.get<{ id: number; status: ServiceStatus }>('serviceFind', [s.host, s.proto, s.port]);
     let id: number;
     if (!existing) {
-      const r = await db.run('serviceInsert', [s.host, s.proto, s.port, s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, s.service, s.firstSeenMs, s.lastSeenMs, nowMs, nowMs]);
+      const r = await db.run('serviceInsert', [s.host, hostKey(s.host), s.proto, s.port, s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, s.service, s.firstSeenMs, s.lastSeenMs, nowMs, nowMs]);
       id = r.lastID;
       await db.run('reviewInsert', [id, 'seen', null, 'new', `first seen by ${kind} ${sourceId} (${s.evidence})`, null, 'portolan', nowMs]);
       added++;
@@ -47,7 +48,7 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
 
 /** Sort keys → SQL; the only text that reaches ORDER BY. */
 const SORT_SQL: Record<NonNullable<ServicesQuery['sort']>, string> = {
-  host: 's.host',
+  host: 's.host_key',
   port: 's.port',
   proto: 's.proto',
   evidence: 's.evidence_rank',
@@ -95,7 +96,7 @@ export async function listServices(db: Db, input: ServicesQuery): Promise<Servic
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const dir = q.dir === 'desc' ? 'DESC' : 'ASC';
   // Tie-breakers make paging stable.
-  const order = `${SORT_SQL[q.sort]} ${dir}, s.host ${dir}, s.proto, s.port`;
+  const order = `${SORT_SQL[q.sort]} ${dir}, s.host_key ${dir}, s.proto, s.port`;
   const rows = await db.query<RowDb>(
     `SELECT s.id, s.host, s.proto, s.port, s.evidence, s.confidence, s.status, s.service, s.first_seen_ms, s.last_seen_ms,
        (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT e.source_kind || ':' || e.source_id AS label FROM service_evidence e WHERE e.service_id = s.id ORDER BY e.last_seen_ms)) AS sources,

@@ -125,6 +125,7 @@ CREATE TABLE imports (
 CREATE TABLE services (
   id          INTEGER PRIMARY KEY,
   host        TEXT NOT NULL,           -- IPv4 dotted quad or RFC 5952 IPv6
+  host_key    TEXT NOT NULL,           -- 32 hex digits of the 128-bit address (IPv4 as ::ffff:a.b.c.d), for numeric sort
   proto       TEXT NOT NULL,           -- tcp | udp
   port        INTEGER NOT NULL,        -- 0..65535
   evidence    TEXT NOT NULL,           -- strongest held: handshake | reply | scan | import | data
@@ -140,6 +141,7 @@ CREATE TABLE services (
   UNIQUE (host, proto, port)
 );
 CREATE INDEX services_status ON services(status);
+CREATE INDEX services_host_key ON services(host_key, proto, port);
 
 -- Evidence per source for each service: which capture / scan / import saw it.
 CREATE TABLE service_evidence (

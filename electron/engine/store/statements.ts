@@ -29,8 +29,8 @@ export const STATEMENTS = {
 
   // (host, proto, port)
   serviceFind: `SELECT id, status FROM services WHERE host = ? AND proto = ? AND port = ?`,
-  // (host, proto, port, evidence, evidence_rank, confidence, service, first_seen_ms, last_seen_ms, created_at, status_changed_at)
-  serviceInsert: `INSERT INTO services (host, proto, port, evidence, evidence_rank, confidence, status, service, first_seen_ms, last_seen_ms, created_at, status_changed_at) VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`,
+  // (host, host_key, proto, port, evidence, evidence_rank, confidence, service, first_seen_ms, last_seen_ms, created_at, status_changed_at)
+  serviceInsert: `INSERT INTO services (host, host_key, proto, port, evidence, evidence_rank, confidence, status, service, first_seen_ms, last_seen_ms, created_at, status_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`,
   // Merge new evidence: keep the strongest evidence (then the surest confidence), widen the seen window.
   // (evidence, evidence_rank, confidence, conf_rank, service, first_seen_ms, last_seen_ms, id)
   serviceMerge: `UPDATE services SET

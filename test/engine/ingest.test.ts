@@ -1,0 +1,116 @@
+/**
+ * Ingest as a job, through the engine and through the CLI: cancel keeps what was
+ * committed and marks the capture incomplete; bad input writes nothing; a job left
+ * running by a dead process comes back as interrupted.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../electron/engine/engine';
+import type { JobSnapshot } from '../../electron/shared/model';
+import { pcapFile, tcpFrame, type Rec } from '../support/frames';
+import { ensureBuilt, portolan } from '../support/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'portolan-ingest-'));
+
+/** `n` SYN/SYN-ACK pairs, each to a different port, 1 ms apart. */
+function bigCapture(n: number): string {
+  const recs: Rec[] = [];
+  for (let i = 0; i < n; i++) {
+    const port = 1 + (i % 60000);
+    recs.push({ tsUs: 1e15 + i * 1000, data: tcpFrame({ src: '192.0.2.1', dst: '198.51.100.2', sport: 40000 + (i % 20000), dport: port, flags: 'S' }) });
+    recs.push({ tsUs: 1e15 + i * 1000 + 1, data: tcpFrame({ src: '198.51.100.2', dst: '192.0.2.1', sport: port, dport: 40000 + (i % 20000), flags: 'SA', ack: 1001 }) });
+  }
+  const path = join(dir, `big-${n}.pcap`);
+  writeFileSync(path, pcapFile(recs));
+  return path;
+}
+
+async function count(engine: Engine, sql: string): Promise<number> {
+  return (await engine.db.query<{ n: number }>(sql))[0]!.n;
+}
+
+describe('ingest job', () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it('reports batched progress and can be cancelled; what was committed stays, marked incomplete', async () => {
+    const engine = await Engine.open({ dbPath: join(dir, 'cancel.db') });
+    const path = bigCapture(40000);
+    const events: JobSnapshot[] = [];
+    let cancelled = false;
+    engine.on('job.updated', (j) => {
+      events.push(j);
+      if (!cancelled && j.progress && j.progress.done > 0 && j.progress.total && j.progress.done < j.progress.total) {
+        cancelled = true;
+        engine.jobs.cancel(j.id);
+      }
+    });
+    // Small read chunks so the job yields often enough to be cancelled mid-file.
+    const job = await engine.startIngest([path]);
+    const end = await engine.jobs.wait(job.id);
+    expect(cancelled).toBe(true);
+    expect(end.status).toBe('cancelled');
+    expect(end.abortable).toBe(false);
+    const [cap] = await engine.db.query<{ status: string; packets: number }>('SELECT status, packets FROM captures');
+    expect(cap!.status).toBe('incomplete');
+    // Events are batched: far fewer than the 1 MiB chunks read, let alone packets.
+    expect(events.length).toBeLessThan(50);
+    await engine.close();
+  });
+
+  it('refuses a file that is not a capture and writes no capture, flow or service', async () => {
+    const engine = await Engine.open({ dbPath: join(dir, 'bad.db') });
+    const bad = join(dir, 'notes.txt');
+    writeFileSync(bad, 'hello, I am not a capture\n');
+    const job = await engine.startIngest([bad]);
+    const end = await engine.jobs.wait(job.id);
+    expect(end.status).toBe('failed');
+    expect(end.error?.message).toMatch(/not a pcap or pcapng/);
+    expect(await count(engine, 'SELECT COUNT(*) AS n FROM captures')).toBe(0);
+    expect(await count(engine, 'SELECT COUNT(*) AS n FROM services')).toBe(0);
+    await engine.close();
+  });
+
+  it('marks a job left running by a dead process as interrupted at the next start', async () => {
+    const path = join(dir, 'crash.db');
+    const engine = await Engine.open({ dbPath: path });
+    await engine.db.run('jobInsert', ['deadbeef', 'ingest', 'running', '{}', Date.now()]);
+    await engine.db.close();
+    const again = await Engine.open({ dbPath: path });
+    const [job] = await again.db.query<{ status: string }>("SELECT status FROM jobs WHERE id = 'deadbeef'");
+    expect(job!.status).toBe('interrupted');
+    await again.close();
+  });
+
+  it('CLI: clear one-line errors and exit codes (1 failed work, 2 bad command line)', () => {
+    const db = join(dir, 'cli.db');
+    const missing = portolan(['ingest', '--db', db, join(dir, 'does-not-exist.pcap')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no such file/);
+    const notCap = portolan(['ingest', '--db', db, join(dir, 'notes.txt')]);
+    expect(notCap.code).toBe(1);
+    expect(notCap.stderr.trim().split('\n')).toHaveLength(1);
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const unwritable = portolan(['services', '--db', join(dir, 'plain-file', 'x.db')]);
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toMatch(/^portolan: error: cannot create the folder/);
+    expect(portolan(['services', '--status', 'bogus', '--db', db]).code).toBe(2);
+    expect(portolan(['services', '--frobnicate', '--db', db]).code).toBe(2);
+    expect(portolan(['ingest', '--db', db]).code).toBe(2);
+    expect(portolan(['nonsense']).code).toBe(2);
+    expect(portolan(['--help']).stdout).toMatch(/portolan ingest FILE/);
+  });
+
+  it('CLI: --json gives a machine-readable result; PORTOLAN_DB picks the database', () => {
+    const db = join(dir, 'env.db');
+    const path = bigCapture(3);
+    const r = portolan(['ingest', '--json', path], { PORTOLAN_DB: db });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ status: 'done', packets: 6, listeners: 3, added: 3 });
+    const csv = portolan(['services', '--format', 'csv'], { PORTOLAN_DB: db });
+    expect(csv.stdout.split('\r\n')[0]).toBe('host,port,proto,evidence,status,first_seen,last_seen,sources,service,confidence');
+    expect(csv.stdout.split('\r\n').filter(Boolean)).toHaveLength(4);
+  });
+});
