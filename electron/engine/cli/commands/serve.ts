@@ -1,0 +1,28 @@
+/** `portolan serve [--port N] [--db PATH]` */
+import { parseArgs } from 'node:util';
+import { Engine } from '../../engine';
+import { serve } from '../../serve/server';
+import { dbPath, UsageError } from '../common';
+
+export async function cmdServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, port: { type: 'string', default: '0' } } });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+  const engine = await Engine.open({ dbPath: dbPath(values.db), transport: 'web' });
+  const server = await serve(engine, { port });
+  process.stdout.write(`Portolan serving on ${server.url}\n`);
+  process.stdout.write(`database: ${engine.db.path}  (Ctrl-C to stop)\n`);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  await engine.close();
+  return 0;
+}
+

@@ -1,0 +1,12 @@
+/** Helpers every CLI command shares. */
+import { resolve } from 'node:path';
+import { defaultDbPath } from '../store/paths';
+
+/** A wrong command line: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function dbPath(v: string | undefined): string {
+  return v ? resolve(v) : defaultDbPath();
+}
