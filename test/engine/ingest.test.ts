@@ -4,7 +4,8 @@
  * running by a dead process comes back as interrupted.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
@@ -72,14 +73,19 @@ describe('ingest job', () => {
     await engine.close();
   });
 
-  it('marks a job left running by a dead process as interrupted at the next start', async () => {
+  it('marks a job whose process died as interrupted at the next start, and leaves live ones alone', async () => {
     const path = join(dir, 'crash.db');
     const engine = await Engine.open({ dbPath: path });
-    await engine.db.run('jobInsert', ['deadbeef', 'ingest', 'running', '{}', Date.now()]);
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!; // has exited by now
+    await engine.db.run('jobInsert', ['deadbeef', 'ingest', 'running', '{}', Date.now(), dead, hostname()]);
+    await engine.db.run('jobInsert', ['alive0001', 'ingest', 'running', '{}', Date.now(), process.ppid, hostname()]);
     await engine.db.close();
     const again = await Engine.open({ dbPath: path });
-    const [job] = await again.db.query<{ status: string }>("SELECT status FROM jobs WHERE id = 'deadbeef'");
-    expect(job!.status).toBe('interrupted');
+    const rows = await again.db.query<{ id: string; status: string }>('SELECT id, status FROM jobs ORDER BY id');
+    expect(rows).toEqual([
+      { id: 'alive0001', status: 'running' },
+      { id: 'deadbeef', status: 'interrupted' },
+    ]);
     await again.close();
   });
 

@@ -82,6 +82,24 @@ describe('serve', () => {
     await expect(connect(`?token=${served.token}`, {})).rejects.toThrow(/403/);
   });
 
+  it('survives protocol abuse: an oversize frame ends only that connection', async () => {
+    const ws = await connect(`?token=${served.token}`);
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.on('error', () => undefined);
+    ws.send(JSON.stringify({ t: 'call', id: 1, channel: 'app.info', input: 'x'.repeat(2 << 20) }));
+    expect(await closed).toBe(1009);
+    const again = await connect(`?token=${served.token}`);
+    expect(await call(again, 'app.info', {})).toMatchObject({ ok: true });
+    again.close();
+  });
+
+  it('answers bad requests with 400, never 500', async () => {
+    expect((await http('/%')).status).toBe(400);
+    const up = await http('/api/upload?name=..', { method: 'POST', headers: { origin: origin(), 'x-portolan-token': served.token }, body: Buffer.from('x') });
+    expect(up.status).toBe(200);
+    expect(JSON.parse(up.body).path).toMatch(/capture$/);
+  });
+
   it('refuses a foreign Host header (DNS rebinding)', async () => {
     const r = await http('/', { headers: { host: `attacker.example:${served.port}` } });
     expect(r.status).toBe(421);

@@ -8,5 +8,7 @@ export class UsageError extends Error {
 }
 
 export function dbPath(v: string | undefined): string {
-  return v ? resolve(v) : defaultDbPath();
+  if (v === undefined) return defaultDbPath();
+  if (v.trim() === '') throw new UsageError('--db needs a path');
+  return resolve(v);
 }

@@ -5,6 +5,7 @@
  * Jobs are persisted, so a job found `running` at start-up is marked `interrupted`.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ErrorInfo, JobKind, JobProgress, JobSnapshot, JobStatus } from '../../shared/model';
 import { JOB_FINAL } from '../../shared/model';
 import { toErrorInfo } from '../../shared/contract';
@@ -34,6 +35,16 @@ interface Live {
   dirty: boolean;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class JobManager {
   private jobs = new Map<string, Live>();
   private readonly progressIntervalMs: number;
@@ -46,11 +57,21 @@ export class JobManager {
     this.progressIntervalMs = opts.progressIntervalMs ?? 100;
   }
 
-  /** Marks jobs a dead process left running as interrupted. Call once at start-up. */
+  /**
+   * Marks jobs that a dead process left running as interrupted (and their captures as
+   * incomplete). A job whose owning process is still alive on this host is left alone:
+   * the app, the CLI and a sensor may share one database.
+   */
   async recover(): Promise<number> {
-    const r = await this.db.run('jobsInterrupt', [Date.now()]);
-    await this.db.run('capturesInterrupt');
-    return r.changes;
+    const here = hostname();
+    let n = 0;
+    for (const j of await this.db.all<{ id: string; owner_pid: number | null; owner_host: string | null }>('jobsUnfinished')) {
+      if (j.owner_host && j.owner_host !== here) continue;
+      if (j.owner_pid && j.owner_pid !== process.pid && processAlive(j.owner_pid)) continue;
+      n += (await this.db.run('jobInterrupt', [Date.now(), j.id])).changes;
+    }
+    if (n) await this.db.run('capturesInterrupt');
+    return n;
   }
 
   async start(kind: JobKind, params: unknown, runner: JobRunner): Promise<JobSnapshot> {
@@ -68,7 +89,7 @@ export class JobManager {
       result: null,
       warnings: [],
     };
-    await this.db.run('jobInsert', [id, kind, 'running', JSON.stringify(params ?? null), now]);
+    await this.db.run('jobInsert', [id, kind, 'running', JSON.stringify(params ?? null), now, process.pid, hostname()]);
     const controller = new AbortController();
     const live: Live = { snap, controller, done: Promise.resolve(snap), timer: null, dirty: false };
     this.jobs.set(id, live);

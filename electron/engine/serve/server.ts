@@ -91,7 +91,12 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
   });
 
   async function staticFile(res: ServerResponse, pathname: string): Promise<void> {
-    let rel = decodeURIComponent(pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      return send(res, 400, 'bad request');
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     const full = normalize(join(staticDir, rel));
     if (!full.startsWith(staticDir + sep)) return send(res, 403, 'forbidden');
@@ -116,8 +121,11 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
     if (!originOk(req)) return send(res, 403, 'foreign origin');
     if (!sameToken(req.headers[TOKEN_HEADER] as string | undefined, token)) return send(res, 401, 'missing or wrong token');
     const declared = Number(req.headers['content-length'] ?? 0);
+    if (Number.isNaN(declared)) return send(res, 400, 'bad content-length');
     if (declared > MAX_UPLOAD_BYTES) return send(res, 413, 'file too large');
-    const name = basename(url.searchParams.get('name') ?? 'capture').replace(/[^\w.\-]+/g, '_').slice(0, 100) || 'capture';
+    // A plain file name only: no separators, never '.' or '..'.
+    const raw = basename(url.searchParams.get('name') ?? '').replace(/[^\w.\-]+/g, '_').slice(0, 100);
+    const name = /^\.*$/.test(raw) ? 'capture' : raw;
     const dest = join(await mkdtemp(join(uploadDir, 'u-')), name);
     let bytes = 0;
     req.on('data', (c: Buffer) => {
@@ -154,6 +162,12 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // A protocol violation (oversize frame, bad RSV bits, broken UTF-8) ends this one
+    // connection; ws has already sent the close code. The server keeps serving.
+    ws.on('error', () => {
+      clients.delete(ws);
+      ws.terminate();
+    });
     ws.on('message', (data, isBinary) => {
       void (async () => {
         let id = -1;

@@ -118,11 +118,13 @@ export class Db {
 
   private async migrate(): Promise<void> {
     await this.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const done = await new Promise<number>((resolve, reject) =>
-      this.raw.get('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations', (err: Error | null, row: { v: number }) => (err ? reject(err) : resolve(row.v))),
+    // Apply every migration not yet recorded, in version order (not only those above the
+    // highest applied: numbers are handed out ahead and may land out of order).
+    const applied = await new Promise<Set<number>>((resolve, reject) =>
+      this.raw.all('SELECT version FROM schema_migrations', (err: Error | null, rows: Array<{ version: number }>) => (err ? reject(err) : resolve(new Set(rows.map((r) => r.version))))),
     );
-    for (const m of MIGRATIONS) {
-      if (m.version <= done) continue;
+    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
       await this.exec('BEGIN IMMEDIATE');
       try {
         await this.exec(m.sql);

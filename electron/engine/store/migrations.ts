@@ -187,4 +187,14 @@ CREATE TRIGGER snapshots_no_update BEFORE UPDATE ON snapshots BEGIN SELECT RAISE
 CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots BEGIN SELECT RAISE(ABORT, 'snapshots are immutable'); END;
 `,
   },
+  {
+    version: 6,
+    name: 'job owners',
+    sql: `
+-- Which process runs a job, so start-up recovery marks only jobs whose process is dead
+-- as interrupted (another live process sharing the file keeps its running jobs).
+ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;   -- OS process id
+ALTER TABLE jobs ADD COLUMN owner_host TEXT;     -- host name the process ran on
+`,
+  },
 ];

@@ -4,14 +4,15 @@
  * inventory.ts from whitelisted fragments only.
  */
 export const STATEMENTS = {
-  // (id, kind, status, params_json, started_at)
-  jobInsert: `INSERT INTO jobs (id, kind, status, params_json, started_at) VALUES (?, ?, ?, ?, ?)`,
+  // (id, kind, status, params_json, started_at, owner_pid, owner_host)
+  jobInsert: `INSERT INTO jobs (id, kind, status, params_json, started_at, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   // (status, progress_json, result_json, warnings_json, error_json, ended_at, id)
   jobUpdate: `UPDATE jobs SET status = ?, progress_json = ?, result_json = ?, warnings_json = ?, error_json = ?, ended_at = ? WHERE id = ?`,
-  // (ended_at) — jobs left running by a process that died
-  jobsInterrupt: `UPDATE jobs SET status = 'interrupted', ended_at = ? WHERE status IN ('running', 'queued')`,
+  jobsUnfinished: `SELECT id, owner_pid, owner_host FROM jobs WHERE status IN ('running', 'queued')`,
+  // (ended_at, id) — a job left running by a process that died
+  jobInterrupt: `UPDATE jobs SET status = 'interrupted', ended_at = ? WHERE id = ? AND status IN ('running', 'queued')`,
   jobsRecent: `SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50`,
-  capturesInterrupt: `UPDATE captures SET status = 'incomplete' WHERE status = 'running'`,
+  capturesInterrupt: `UPDATE captures SET status = 'incomplete' WHERE status = 'running' AND (job_id IS NULL OR job_id IN (SELECT id FROM jobs WHERE status = 'interrupted'))`,
 
   // (file_sha256)
   captureBySha: `SELECT id FROM captures WHERE file_sha256 = ? AND status = 'complete'`,
