@@ -3,7 +3,7 @@
  * committed and marks the capture incomplete; bad input writes nothing; a job left
  * running by a dead process comes back as interrupted.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -100,7 +100,15 @@ describe('ingest job', () => {
     writeFileSync(join(dir, 'plain-file'), 'x');
     const unwritable = portolan(['services', '--db', join(dir, 'plain-file', 'x.db')]);
     expect(unwritable.code).toBe(1);
-    expect(unwritable.stderr).toMatch(/^portolan: error: cannot create the folder/);
+    expect(unwritable.stderr).toMatch(/^portolan: error: cannot create the database .*not a folder/);
+    // A mistyped folder is an error, not a new empty inventory; nothing is created.
+    const typo = portolan(['services', '--db', join(dir, 'no-such-folder', 'x.db')]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/folder .*no-such-folder does not exist/);
+    expect(existsSync(join(dir, 'no-such-folder'))).toBe(false);
+    // Paths the kernel owns fail fast (Node's recursive mkdir would spin forever in /proc).
+    const proc = portolan(['services', '--db', '/proc/nope/x.db']);
+    expect(proc.code).toBe(1);
     expect(portolan(['services', '--status', 'bogus', '--db', db]).code).toBe(2);
     expect(portolan(['services', '--frobnicate', '--db', db]).code).toBe(2);
     expect(portolan(['ingest', '--db', db]).code).toBe(2);

@@ -45,7 +45,7 @@ describe('store', () => {
     const cap = await captureId(db);
     await db.tx(() => recordSightings(db, 'capture', cap, [sight({ evidence: 'data', confidence: 'low', firstSeenMs: 5000, lastSeenMs: 6000 })]));
     const r = await db.tx(() => recordSightings(db, 'capture', cap, [sight({ firstSeenMs: 1000, lastSeenMs: 2000 })]));
-    expect(r).toEqual({ added: 0, updated: 1 });
+    expect(r).toMatchObject({ added: 0, updated: 1 });
     const page = await listServices(db, {});
     expect(page.total).toBe(1);
     expect(page.rows[0]).toMatchObject({ evidence: 'handshake', confidence: 'certain', status: 'new', firstSeen: new Date(1000).toISOString(), lastSeen: new Date(6000).toISOString(), sources: ['capture:1'] });
@@ -100,7 +100,7 @@ describe('store', () => {
     expect((await listServices(db, { search: 'udp' })).total).toBe(1);
     expect((await listServices(db, { sort: 'port', dir: 'desc', limit: 2 })).rows.map((r) => r.port)).toEqual([443, 80]);
     expect((await listServices(db, { status: 'approved' })).total).toBe(0);
-    expect((await listServices(db, {})).counts).toEqual({ new: 4, approved: 0, flagged: 0, gone: 0 });
+    expect((await listServices(db, {})).counts).toMatchObject({ new: 4, approved: 0, flagged: 0, gone: 0 });
     // LIKE wildcards in a search are literal.
     expect((await listServices(db, { search: '%' })).total).toBe(0);
   });
@@ -108,7 +108,8 @@ describe('store', () => {
   it('gives a clear error for a path it cannot create, and for a file that is not a database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portolan-store-'));
     writeFileSync(join(dir, 'plain'), 'x');
-    await expect(Db.open(join(dir, 'plain', 'sub', 'p.db'))).rejects.toThrow(/cannot create the folder/);
+    await expect(Db.open(join(dir, 'plain', 'sub', 'p.db'))).rejects.toThrow(/not a folder/);
+    await expect(Db.open(join(dir, 'missing', 'p.db'))).rejects.toThrow(/does not exist/);
     writeFileSync(join(dir, 'notdb.db'), 'this is not sqlite, just text that is long enough to be read as a header...........');
     await expect(Db.open(join(dir, 'notdb.db'))).rejects.toThrow(/cannot use the database/);
   });

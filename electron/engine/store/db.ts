@@ -5,13 +5,37 @@
  * Writes that belong together go through `tx()`, which serialises transactions on this
  * connection so two jobs never interleave inside one.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { MIGRATIONS } from './migrations';
 import { STATEMENTS, type StatementName } from './statements';
+import { userDataDir } from './paths';
 
 export type Params = Record<string, unknown> | unknown[];
+
+/**
+ * The default location (the user-data folder) is created on first use; any other
+ * folder must already exist, so a mistyped `--db` path is an error instead of a new,
+ * empty inventory that reports "no services".
+ */
+function prepareFolder(path: string): void {
+  const dir = dirname(resolve(path));
+  let st;
+  try {
+    st = statSync(dir, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new StoreError(`cannot create the database ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOTDIR' ? `${dir} is not a folder` : (err as Error).message}`);
+  }
+  if (st?.isDirectory()) return;
+  if (st) throw new StoreError(`cannot create the database ${path}: ${dir} is not a folder`);
+  if (resolve(dir) !== resolve(userDataDir())) throw new StoreError(`cannot create the database ${path}: the folder ${dir} does not exist`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new StoreError(`cannot create the folder for the database ${path}: ${(err as Error).message}`);
+  }
+}
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -33,13 +57,7 @@ export class Db {
 
   /** Opens (creating if needed) the database at `path` and runs pending migrations. */
   static async open(path: string): Promise<Db> {
-    if (path !== ':memory:') {
-      try {
-        mkdirSync(dirname(path), { recursive: true });
-      } catch (err) {
-        throw new StoreError(`cannot create the folder for the database ${path}: ${(err as Error).message}`);
-      }
-    }
+    if (path !== ':memory:') prepareFolder(path);
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
       const d = new sqlite3.Database(path, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (err) =>
         err ? reject(new StoreError(`cannot open the database ${path}: ${err.message}`)) : resolve(d),
