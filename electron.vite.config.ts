@@ -15,6 +15,10 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
           cli: resolve(__dirname, 'electron/engine/cli/main.ts'),
+          // The decoder fuzzer (`npm run fuzz`), a development tool over the same engine.
+          fuzz: resolve(__dirname, 'electron/engine/fuzz/main.ts'),
+          // Live capture runs the native pcap package in this child process (engine/capture).
+          'capture-child': resolve(__dirname, 'electron/engine/capture/child.ts'),
         },
       },
     },

@@ -17,21 +17,37 @@ import type { AppInfo } from '../shared/contract';
 import type { JobSnapshot } from '../shared/model';
 import { ingestFiles } from './ingest/ingest';
 import { listServices } from './inventory/inventory';
+import { InventoryService } from './inventory/service';
 import { JobManager } from './jobs/jobs';
+import { estimateScan, listScanRuns, scanResults, ScanService } from './scan';
+import { CaptureService } from './capture/service';
+import { resolveSelection } from './filters/selection';
+import type { CaptureSelectionInput } from '../shared/capture';
+import { exportForContract } from './snapshots/exports';
+import { diffSnapshots } from './snapshots/diff';
+import { getSnapshot, listSnapshots, takeSnapshot } from './snapshots/store';
 import { Db } from './store/db';
 import { VERSION } from './version';
 
 export interface EngineOptions {
   dbPath: string;
   transport?: AppInfo['transport'];
+  /** Who reviews through this engine (history's actor); default $PORTOLAN_USER or the OS user. */
+  user?: string;
 }
 
 type Handlers = { [C in RequestChannel]: (input: ReturnType<typeof parseInput<C>>) => Promise<RequestOutput<C>> };
 
 export class Engine {
   readonly jobs: JobManager;
+  /** Review queue, rules, gone sweeps, imports and new-service notices (inventory/service.ts). */
+  readonly inventory: InventoryService;
+  readonly scans: ScanService;
+  /** Live capture jobs, capture profiles, interfaces (capture/service.ts). */
+  readonly captures: CaptureService;
   private readonly bus = new EventEmitter();
   private readonly handlers: Handlers;
+  private readonly sourceLabels = new Map<string, string>();
 
   private constructor(
     readonly db: Db,
@@ -39,12 +55,32 @@ export class Engine {
   ) {
     this.bus.setMaxListeners(100);
     this.jobs = new JobManager(db, (snap) => this.emit('job.updated', snap));
+    this.inventory = new InventoryService(db, this.jobs, { on: (e, l) => this.on(e, l), emit: (e, p) => this.emit(e, p), listeners: (e) => this.bus.listenerCount(e) }, opts.user);
+    this.scans = new ScanService(db, this.jobs, (e, p) => this.emit(e, p));
+    this.captures = new CaptureService(db, this.jobs, (e, p) => this.emit(e, p));
     this.handlers = {
       'app.info': async () => ({ name: 'Portolan', version: VERSION, dbPath: this.db.path, transport: this.opts.transport ?? 'memory' }),
       'services.list': (q) => listServices(this.db, q),
-      'ingest.start': (input) => this.startIngest(input.paths),
+      'ingest.start': (input) => this.startIngest(input.paths, input.selection),
       'jobs.list': async () => this.jobs.list(),
       'jobs.cancel': async (input) => this.jobs.cancel(input.id),
+      'snapshots.list': () => listSnapshots(this.db),
+      'snapshots.take': async (input) => {
+        const { id } = await takeSnapshot(this.db, { note: input.note, by: input.by || opts.user, scope: input.scope });
+        const entry = (await listSnapshots(this.db)).find((x) => x.id === id);
+        if (!entry) throw new Error(`snapshot ${id} was not stored`);
+        return entry;
+      },
+      'snapshots.diff': async (input) => diffSnapshots((await getSnapshot(this.db, input.a)).doc, (await getSnapshot(this.db, input.b)).doc),
+      'snapshots.export': (input) => exportForContract(this.db, input.id, input.format),
+      ...this.inventory.handlers(),
+      ...this.captures.handlers(),
+      'scan.estimate': async (input) => estimateScan(input),
+      'scan.start': (input) => this.scans.start(input),
+      'scan.pause': async (input) => this.scans.pause(input.id),
+      'scan.resume': async (input) => this.scans.resume(input.id),
+      'scan.runs': (input) => listScanRuns(this.db, input?.limit ?? 50),
+      'scan.results': (input) => scanResults(this.db, input.scanId, input.state, input.limit, input.offset),
     };
   }
 
@@ -52,6 +88,8 @@ export class Engine {
     const db = await Db.open(opts.dbPath);
     const engine = new Engine(db, opts);
     await engine.jobs.recover();
+    await engine.inventory.start();
+    await db.run('scanRunsInterrupt');
     return engine;
   }
 
@@ -75,15 +113,27 @@ export class Engine {
   }
 
   /** Starts an ingest job over files the caller has checked the user may read. */
-  startIngest(paths: string[]): Promise<JobSnapshot> {
-    return this.jobs.start('ingest', { paths }, async (ctx) => {
-      const result = await ingestFiles(this.db, paths, ctx, (added, updated) => this.emit('services.changed', { added, updated }));
+  /**
+   * How a file should be named in the evidence when its path is not meaningful (an
+   * upload's temporary copy is stored as "upload: <the user's file name>").
+   */
+  labelSource(path: string, label: string): void {
+    this.sourceLabels.set(path, label);
+  }
+
+  startIngest(paths: string[], selection?: CaptureSelectionInput): Promise<JobSnapshot> {
+    // A protocol choice is checked before the job exists: a bad one is a refused request.
+    const resolved = selection ? resolveSelection(selection) : undefined;
+    return this.jobs.start('ingest', resolved && !resolved.all ? { paths, selection: resolved.selection } : { paths }, async (ctx) => {
+      const result = await ingestFiles(this.db, paths, ctx, (added, updated) => this.emit('services.changed', { added, updated }), { selection: resolved, labels: this.sourceLabels });
       return result as unknown as Record<string, unknown>;
     });
   }
 
   async close(): Promise<void> {
+    this.inventory.stop();
     await this.jobs.shutdown();
+    await this.inventory.idle();
     await this.db.close();
   }
 }

@@ -4,10 +4,11 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, Notification, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { REQUEST_CHANNELS } from '../shared/contract';
 import { IPC_CHOOSE_CAPTURES, IPC_PREFIX } from '../shared/api';
 import { Engine } from '../engine/engine';
+import { NotificationGrouper } from '../engine/inventory/notify';
 import { handle } from './handle';
 
 let engine: Engine | null = null;
@@ -78,9 +79,39 @@ function registerIpc(e: Engine): void {
     for (const p of picked.filePaths) granted.add(p);
     return e.startIngest(picked.filePaths);
   });
-  for (const event of ['job.updated', 'services.changed'] as const) {
+  for (const event of ['job.updated', 'services.changed', 'services.new'] as const) {
     e.on(event, (payload) => win?.webContents.send(IPC_PREFIX + event, payload));
   }
+  registerNotifications(e);
+}
+
+/**
+ * New services → one desktop notification per burst (grouped and throttled by the
+ * engine's NotificationGrouper), and the dock / launcher badge with the queue's size.
+ * Clicking the notification shows the New ports view.
+ */
+function registerNotifications(e: Engine): void {
+  const grouper = new NotificationGrouper((n) => {
+    if (!Notification.isSupported()) return;
+    const note = new Notification({ title: n.title, body: n.body, silent: false });
+    note.on('click', () => {
+      if (!win) return;
+      if (win.isMinimized()) win.restore();
+      win.show();
+      win.focus();
+      void win.webContents.executeJavaScript("location.hash = '#/new-ports'").catch(() => undefined);
+    });
+    note.show();
+  });
+  e.on('services.new', (payload) => grouper.add(payload));
+  const badge = () =>
+    void e.handle('overview.stats', { days: 1 }).then(
+      (s) => app.setBadgeCount(s.counts.new),
+      () => undefined,
+    );
+  e.on('services.changed', badge);
+  badge();
+  app.on('before-quit', () => grouper.dispose());
 }
 
 app.enableSandbox();

@@ -4,6 +4,10 @@
  */
 import type { AppInfo, EventChannel, EventPayload, IngestStart, RequestChannel, RequestOutput, ServicesPage, ServicesQuery } from './contract';
 import type { JobSnapshot } from './model';
+import type { ScanEstimate, ScanEstimateInput, ScanProgress, ScanResultRow, ScanResultsQuery, ScanRun, ScanStart, ScanStarted } from './scan';
+import type { CaptureInterfaces, CaptureProfile, CaptureSelectionInput, CaptureStart, CompiledFilter, FoundService } from './capture';
+import type { ExportFormat, SnapshotDiff, SnapshotExport, SnapshotSummary, SnapshotTake } from './snapshots';
+import type { HostDetail, OverviewStats, ReviewApply, ReviewResult, Rule, RuleInput, ServiceHistory } from './inventory';
 
 /** Prefix of IPC channel names in Electron, so they never clash with Electron's own. */
 export const IPC_PREFIX = 'portolan:';
@@ -23,6 +27,40 @@ export interface PortolanApi {
   services: { list(query: ServicesQuery): Promise<ServicesPage> };
   ingest: { start(input: IngestStart): Promise<JobSnapshot> };
   jobs: { list(): Promise<JobSnapshot[]>; cancel(id: string): Promise<JobSnapshot> };
+  review: { apply(input: ReviewApply): Promise<ReviewResult>; history(id: number): Promise<ServiceHistory> };
+  rules: {
+    list(): Promise<Rule[]>;
+    save(input: RuleInput): Promise<{ rule: Rule; applied: number }>;
+    remove(id: number): Promise<{ id: number; released: number }>;
+  };
+  hosts: { get(host: string): Promise<HostDetail> };
+  overview: { stats(days?: number): Promise<OverviewStats> };
+  scan: {
+    estimate(input: ScanEstimateInput): Promise<ScanEstimate>;
+    start(input: ScanStart): Promise<ScanStarted>;
+    pause(jobId: string): Promise<ScanProgress>;
+    resume(jobId: string): Promise<ScanProgress>;
+    runs(limit?: number): Promise<ScanRun[]>;
+    results(query: ScanResultsQuery): Promise<ScanResultRow[]>;
+  };
+  capture: {
+    interfaces(): Promise<CaptureInterfaces>;
+    compile(selection: CaptureSelectionInput): Promise<CompiledFilter>;
+    start(input: CaptureStart): Promise<JobSnapshot>;
+    stop(jobId: string): Promise<JobSnapshot>;
+    found(jobId: string): Promise<FoundService[]>;
+    profiles: {
+      list(): Promise<CaptureProfile[]>;
+      save(name: string, selection: CaptureSelectionInput): Promise<CaptureProfile>;
+      remove(name: string): Promise<{ deleted: boolean }>;
+    };
+  };
+  snapshots: {
+    list(): Promise<SnapshotSummary[]>;
+    take(input: SnapshotTake): Promise<SnapshotSummary>;
+    diff(a: number, b: number): Promise<SnapshotDiff>;
+    export(id: number, format: ExportFormat): Promise<SnapshotExport>;
+  };
   on: Subscribe;
 }
 
@@ -33,12 +71,42 @@ export function buildApi(invoke: Invoke, subscribe: Subscribe): PortolanApi {
     services: { list: (query) => invoke('services.list', query) },
     ingest: { start: (input) => invoke('ingest.start', input) },
     jobs: { list: () => invoke('jobs.list', {}), cancel: (id) => invoke('jobs.cancel', { id }) },
+    review: { apply: (input) => invoke('review.apply', input), history: (id) => invoke('service.history', { id }) },
+    rules: { list: () => invoke('rules.list', {}), save: (input) => invoke('rules.save', input), remove: (id) => invoke('rules.delete', { id }) },
+    hosts: { get: (host) => invoke('host.get', { host }) },
+    overview: { stats: (days) => invoke('overview.stats', days === undefined ? {} : { days }) },
+    scan: {
+      estimate: (input) => invoke('scan.estimate', input),
+      start: (input) => invoke('scan.start', input),
+      pause: (id) => invoke('scan.pause', { id }),
+      resume: (id) => invoke('scan.resume', { id }),
+      runs: (limit) => invoke('scan.runs', limit === undefined ? {} : { limit }),
+      results: (query) => invoke('scan.results', query),
+    },
+    capture: {
+      interfaces: () => invoke('capture.interfaces', {}),
+      compile: (selection) => invoke('capture.compile', selection),
+      start: (input) => invoke('capture.start', input),
+      stop: (id) => invoke('capture.stop', { id }),
+      found: (id) => invoke('capture.found', { id }),
+      profiles: {
+        list: () => invoke('capture.profiles.list', {}),
+        save: (name, selection) => invoke('capture.profiles.save', { name, selection }),
+        remove: (name) => invoke('capture.profiles.delete', { name }),
+      },
+    },
+    snapshots: {
+      list: () => invoke('snapshots.list', {}),
+      take: (input) => invoke('snapshots.take', input),
+      diff: (a, b) => invoke('snapshots.diff', { a, b }),
+      export: (id, format) => invoke('snapshots.export', { id, format }),
+    },
     on: subscribe,
   };
 }
 
 /** Event names, for transports that must refuse others (checked against `events` in tests). */
-export const EVENT_NAMES: readonly EventChannel[] = ['job.updated', 'services.changed'];
+export const EVENT_NAMES: readonly EventChannel[] = ['job.updated', 'services.changed', 'services.new', 'scan.progress', 'scan.results'];
 
 /** Electron-only extra: main opens the native file dialog and starts the ingest itself. */
 export const IPC_CHOOSE_CAPTURES = `${IPC_PREFIX}ingest.choose`;

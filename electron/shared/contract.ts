@@ -5,7 +5,34 @@
  * for its output. Events flow engine → renderer only.
  */
 import { z } from 'zod';
-import { JobSnapshot, ServiceRow, SortKey, StatusFilter } from './model';
+import { JobSnapshot, Proto, ServiceRow, SortKey, StatusFilter } from './model';
+import {
+  HostDetail,
+  HostQuery,
+  NewServicesEvent,
+  OverviewQuery,
+  OverviewStats,
+  ReviewApply,
+  ReviewResult,
+  Rule,
+  RuleDeleted,
+  RuleInput,
+  RuleSaved,
+  ServiceHistory,
+} from './inventory';
+import {
+  CaptureInterfaces,
+  CaptureProfile,
+  CaptureSelection,
+  CaptureStart,
+  CompiledFilter,
+  FoundService,
+  JobRefCapture,
+  ProfileRef,
+  ProfileSave,
+} from './capture';
+import { SnapshotDiff, SnapshotDiffInput, SnapshotExport, SnapshotExportInput, SnapshotSummary, SnapshotTake } from './snapshots';
+import { ScanEstimate, ScanEstimateInput, ScanProgress, ScanRef, ScanResultRow, ScanResultsBatch, ScanResultsQuery, ScanRun, ScanRunsQuery, ScanStart, ScanStarted } from './scan';
 
 const MAX_TEXT = 512;
 
@@ -18,6 +45,14 @@ export const ServicesQuery = z
     dir: z.enum(['asc', 'desc']).default('asc'),
     offset: z.number().int().min(0).max(10_000_000).default(0),
     limit: z.number().int().min(1).max(5000).default(500),
+    /** Narrower filters (review queue, bulk review, CLI); checked again by the engine. */
+    port: z.number().int().min(0).max(65535).optional(),
+    proto: Proto.optional(),
+    /** CIDR or single address. */
+    subnet: z.string().trim().max(64).regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'must be an IP address or a CIDR subnet').optional(),
+    insecure: z.boolean().optional(),
+    /** ISO 8601: only services first stored at or after it. */
+    since: z.string().max(40).refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time').optional(),
   })
   .strict();
 export type ServicesQuery = z.input<typeof ServicesQuery>;
@@ -30,6 +65,7 @@ export const ServicesPage = z.object({
     approved: z.number().int(),
     flagged: z.number().int(),
     gone: z.number().int(),
+    ignored: z.number().int().default(0),
   }),
 });
 export type ServicesPage = z.infer<typeof ServicesPage>;
@@ -46,6 +82,8 @@ export type AppInfo = z.infer<typeof AppInfo>;
 export const IngestStart = z
   .object({
     paths: z.array(z.string().min(1).max(4096)).min(1).max(1000),
+    /** Protocol choice applied to the files exactly as to a live capture (docs/capture.md). */
+    selection: CaptureSelection.optional(),
   })
   .strict();
 export type IngestStart = z.infer<typeof IngestStart>;
@@ -61,6 +99,31 @@ export const requests = {
   'ingest.start': { input: IngestStart, output: JobSnapshot },
   'jobs.list': { input: Empty, output: z.array(JobSnapshot) },
   'jobs.cancel': { input: JobRef, output: JobSnapshot },
+  'review.apply': { input: ReviewApply, output: ReviewResult },
+  'rules.list': { input: Empty, output: z.array(Rule) },
+  'rules.save': { input: RuleInput, output: RuleSaved },
+  'rules.delete': { input: z.object({ id: z.number().int().min(1) }).strict(), output: RuleDeleted },
+  'service.history': { input: z.object({ id: z.number().int().min(1) }).strict(), output: ServiceHistory },
+  'host.get': { input: HostQuery, output: HostDetail },
+  'overview.stats': { input: OverviewQuery, output: OverviewStats },
+  'scan.estimate': { input: ScanEstimateInput, output: ScanEstimate },
+  'scan.start': { input: ScanStart, output: ScanStarted },
+  'scan.pause': { input: ScanRef, output: ScanProgress },
+  'scan.resume': { input: ScanRef, output: ScanProgress },
+  'scan.runs': { input: ScanRunsQuery, output: z.array(ScanRun) },
+  'scan.results': { input: ScanResultsQuery, output: z.array(ScanResultRow) },
+  'capture.interfaces': { input: Empty, output: CaptureInterfaces },
+  'capture.compile': { input: CaptureSelection, output: CompiledFilter },
+  'capture.start': { input: CaptureStart, output: JobSnapshot },
+  'capture.stop': { input: JobRefCapture, output: JobSnapshot },
+  'capture.found': { input: JobRefCapture, output: z.array(FoundService) },
+  'capture.profiles.list': { input: Empty, output: z.array(CaptureProfile) },
+  'capture.profiles.save': { input: ProfileSave, output: CaptureProfile },
+  'capture.profiles.delete': { input: ProfileRef, output: z.object({ deleted: z.boolean() }) },
+  'snapshots.list': { input: Empty, output: z.array(SnapshotSummary) },
+  'snapshots.take': { input: SnapshotTake, output: SnapshotSummary },
+  'snapshots.diff': { input: SnapshotDiffInput, output: SnapshotDiff },
+  'snapshots.export': { input: SnapshotExportInput, output: SnapshotExport },
 } as const;
 
 export type RequestChannel = keyof typeof requests;
@@ -72,6 +135,12 @@ export const events = {
   'job.updated': JobSnapshot,
   /** The inventory changed; `added` counts services seen for the first time. */
   'services.changed': z.object({ added: z.number().int(), updated: z.number().int() }),
+  /** Services that entered the review queue (grouped; for notifications and the badge). */
+  'services.new': NewServicesEvent,
+  /** A sweep's live counts, rate and ETA (a few per second). */
+  'scan.progress': ScanProgress,
+  /** Probe results as they are stored, in batches. */
+  'scan.results': ScanResultsBatch,
 } as const;
 
 export type EventChannel = keyof typeof events;

@@ -1,3 +1,7 @@
 export * from './model';
 export * from './contract';
+export * from './capture';
+export * from './inventory';
+export * from './scan';
+export * from './snapshots';
 export * from './wire';

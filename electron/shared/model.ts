@@ -35,13 +35,16 @@ export const EVIDENCE_RANK: Record<Evidence, number> = {
  * - `new`: seen for the first time, not yet reviewed (the review queue);
  * - `approved`: reviewed, with a business justification and an owner;
  * - `flagged`: unexpected, with a reason; stays visible until resolved;
- * - `gone`: an approved or flagged service no longer seen.
+ * - `gone`: an approved or flagged service no longer seen (for the gone period), or found
+ *   closed by a later scan; seen again, it returns to its previous status;
+ * - `ignored`: noise, by an ignore rule or review (reason, optional expiry); kept in the
+ *   inventory, out of the queue. See docs/inventory.md.
  */
-export const ServiceStatus = z.enum(['new', 'approved', 'flagged', 'gone']);
+export const ServiceStatus = z.enum(['new', 'approved', 'flagged', 'gone', 'ignored']);
 export type ServiceStatus = z.infer<typeof ServiceStatus>;
 
 /** `all` is a filter value only. */
-export const StatusFilter = z.enum(['new', 'approved', 'flagged', 'gone', 'all']);
+export const StatusFilter = z.enum(['new', 'approved', 'flagged', 'gone', 'ignored', 'all']);
 export type StatusFilter = z.infer<typeof StatusFilter>;
 
 /** How sure an inference is: `certain` for handshake/reply/scan, lower for `data`. */
@@ -68,6 +71,19 @@ export const ServiceRow = z.object({
   sources: z.array(z.string()),
   flows: z.number().int(),
   bytes: z.number().int(),
+  /** Insecure protocol label (e.g. `telnet`), null when none is known. See docs/inventory.md. */
+  insecure: z.string().nullable().optional(),
+  /** The current review: justification or flag reason, owner, who and when (ISO). */
+  reason: z.string().nullable().optional(),
+  owner: z.string().nullable().optional(),
+  reviewedBy: z.string().nullable().optional(),
+  reviewedAt: z.string().nullable().optional(),
+  /** When Portolan first stored it (ISO), which `--since` and the "new per day" chart use. */
+  createdAt: z.string().optional(),
+  /** Names and MAC of the host, where an import or capture told us. */
+  hostnames: z.array(z.string()).optional(),
+  mac: z.string().nullable().optional(),
+  banner: z.string().nullable().optional(),
 });
 export type ServiceRow = z.infer<typeof ServiceRow>;
 
@@ -75,7 +91,7 @@ export const SortKey = z.enum(['host', 'port', 'proto', 'evidence', 'status', 's
 export type SortKey = z.infer<typeof SortKey>;
 
 /** Kinds of long work. */
-export const JobKind = z.enum(['ingest', 'capture', 'scan']);
+export const JobKind = z.enum(['ingest', 'capture', 'scan', 'import']);
 export type JobKind = z.infer<typeof JobKind>;
 
 /**
@@ -97,6 +113,8 @@ export const JobProgress = z.object({
   unit: z.string(),
   /** A short human line, e.g. "file 2 of 3: synscan.pcapng". */
   message: z.string().optional(),
+  /** Named live counters of the job, e.g. a capture's packets, flows, newServices, kernelDrops. */
+  counters: z.record(z.string(), z.number()).optional(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import type { JobSnapshot } from '../../electron/shared/model';
-import { pcapFile, tcpFrame, type Rec } from '../support/frames';
+import { pcapFile, pcapngFile, tcpFrame, type Rec } from '../support/frames';
 import { ensureBuilt, portolan } from '../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'portolan-ingest-'));
@@ -114,6 +114,68 @@ describe('ingest job', () => {
     expect(portolan(['ingest', '--db', db]).code).toBe(2);
     expect(portolan(['nonsense']).code).toBe(2);
     expect(portolan(['--help']).stdout).toMatch(/portolan ingest FILE/);
+  });
+
+  it('refuses folders and FIFOs quickly (a FIFO with no writer must not hang)', () => {
+    const db = join(dir, 'odd.db');
+    const fifo = join(dir, 'a-fifo');
+    spawnSync('mkfifo', [fifo]);
+    const r = portolan(['ingest', '--db', db, dir, fifo]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is a folder/);
+    expect(r.stderr).toMatch(/not a regular file/);
+  });
+
+  it('impossible timestamps become a warning, and the inventory still lists', () => {
+    const db = join(dir, 'ts.db');
+    const path = join(dir, 'future.pcapng');
+    // Interface resolution 1 s per unit: the second packet lands around the year 148,000.
+    const buf = pcapngFile(
+      [{ linktype: 1, tsresol: 0 }],
+      [
+        { iface: 0, tsUs: 1e15, data: tcpFrame({ src: '192.0.2.1', dst: '198.51.100.2', sport: 40000, dport: 443, flags: 'S' }) },
+        { iface: 0, tsUs: 2 ** 62, data: tcpFrame({ src: '198.51.100.2', dst: '192.0.2.1', sport: 443, dport: 40000, flags: 'SA', ack: 1001 }) },
+      ],
+    );
+    writeFileSync(path, buf);
+    const r = portolan(['ingest', '--db', db, path]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/impossible timestamps/);
+    const list = portolan(['services', '--db', db, '--format', 'tsv']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/198\.51\.100\.2\t443\ttcp\thandshake/);
+  });
+
+  it('an unsupported link type is reported, not silently empty', () => {
+    const path = join(dir, 'lt147.pcap');
+    writeFileSync(path, pcapFile([{ tsUs: 1e15, data: tcpFrame({ src: '192.0.2.1', dst: '198.51.100.2', sport: 1, dport: 2, flags: 'S' }) }], { linktype: 147 }));
+    const r = portolan(['ingest', '--db', join(dir, 'lt.db'), path]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/unsupported linktype 147/);
+  });
+
+  it('a cancelled ingest is replaced, not added to, by the next ingest of the same file; a file named twice is read once', async () => {
+    const path = bigCapture(30000);
+    const dbPath = join(dir, 'rerun.db');
+    const engine = await Engine.open({ dbPath });
+    let cancelled = false;
+    engine.on('job.updated', (j) => {
+      if (!cancelled && j.progress && j.progress.done > 0 && j.progress.total && j.progress.done < j.progress.total) {
+        cancelled = true;
+        engine.jobs.cancel(j.id);
+      }
+    });
+    const first = await engine.startIngest([path]);
+    expect((await engine.jobs.wait(first.id)).status).toBe('cancelled');
+    await engine.close();
+    const r = portolan(['ingest', '--json', '--db', dbPath, path, path]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).files).toHaveLength(1);
+    const again = await Engine.open({ dbPath });
+    const caps = await again.db.query<{ status: string; flows: number }>('SELECT status, flows FROM captures');
+    expect(caps).toEqual([{ status: 'complete', flows: 30000 }]);
+    expect(await count(again, 'SELECT COUNT(*) AS n FROM flows')).toBe(30000);
+    await again.close();
   });
 
   it('CLI: --json gives a machine-readable result; PORTOLAN_DB picks the database', () => {

@@ -153,6 +153,8 @@ describe('serve', () => {
     expect(started.ok).toBe(true);
     const end = await finished;
     expect(end.status).toBe('done');
+    // The evidence names the user's file, not the server's temporary copy.
+    expect(await engine.db.query('SELECT source FROM captures')).toEqual([{ source: 'upload: x.pcap' }]);
     const list = await call(ws, 'services.list', {});
     expect(list.value).toMatchObject({ total: 1, rows: [{ host: S, port: 8443, proto: 'tcp', evidence: 'handshake', status: 'new' }] });
     ws.close();

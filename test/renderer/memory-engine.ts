@@ -18,6 +18,10 @@ import {
   type RequestChannel,
   type ServiceRow,
   type Subscribe,
+  type CaptureInterfaces,
+  type CaptureProfile,
+  type FoundService,
+  type SnapshotSummary,
 } from '../../electron/shared';
 import { EventHub } from '../../renderer/src/platform/wire-client';
 import type { Connection, ConnectionState, Platform } from '../../renderer/src/platform/types';
@@ -31,6 +35,8 @@ export interface MemoryEngine {
   /** Make the next calls of a channel fail with this error. */
   failNext(channel: RequestChannel, error: { name: string; message: string }): void;
   setConnection(state: ConnectionState): void;
+  /** What the capture channels answer; tests change it. */
+  capture: { interfaces: CaptureInterfaces; found: FoundService[]; profiles: Map<string, CaptureProfile> };
 }
 
 export function serviceRow(over: Partial<ServiceRow> & Pick<ServiceRow, 'id' | 'host' | 'port'>): ServiceRow {
@@ -77,7 +83,13 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
   const failures = new Map<RequestChannel, { name: string; message: string }>();
   const hub = new EventHub();
   let nextJob = 1;
+  const capture: MemoryEngine['capture'] = {
+    interfaces: { ok: true, libpcap: 'libpcap version 1.10.4 (test)', problem: null, interfaces: [{ name: 'eth0', description: null, addresses: ['192.0.2.2'], loopback: false }, { name: 'lo', description: null, addresses: ['127.0.0.1'], loopback: true }] },
+    found: [],
+    profiles: new Map(),
+  };
 
+  const snapshotList: SnapshotSummary[] = [];
   const handlers: { [C in RequestChannel]: (input: ReturnType<typeof parseInput<C>>) => unknown } = {
     'app.info': () => ({ name: 'portolan', version: '0.0.0-test', dbPath: ':memory:', transport: 'memory' }),
     'services.list': (q) => {
@@ -114,6 +126,84 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       jobs.set(id, done);
       return done;
     },
+    // The review queue's channels, enough for renderer tests: status changes by id or by
+    // status filter, an empty rule list, and history / host / overview built from `rows`.
+    'review.apply': (input) => {
+      const to = { approve: 'approved', flag: 'flagged', ignore: 'ignored', reopen: 'new' } as const;
+      const hit = rows.filter((r) => (input.ids ? input.ids.includes(r.id) : input.filter?.status === undefined || input.filter.status === 'all' || r.status === input.filter.status));
+      for (const r of hit) Object.assign(r, { status: to[input.action], reason: input.reason, owner: input.owner ?? null, reviewedBy: 'tester' });
+      return { changed: hit.length, skipped: 0, ids: hit.map((r) => r.id) };
+    },
+    'rules.list': () => [],
+    'rules.save': () => {
+      throw Object.assign(new Error('rules are not kept by the memory engine'), { name: 'Unsupported' });
+    },
+    'rules.delete': ({ id }) => ({ id, released: 0 }),
+    'service.history': ({ id }) => {
+      const service = rows.find((r) => r.id === id);
+      if (!service) throw Object.assign(new Error(`no service ${id}`), { name: 'NotFound' });
+      return { service, events: [], evidence: [] };
+    },
+    'host.get': ({ host }) => ({ host, hostnames: [], mac: null, services: rows.filter((r) => r.host === host), events: [] }),
+    'overview.stats': () => {
+      const count = (s: ServiceRow['status']) => rows.filter((r) => r.status === s).length;
+      return {
+        counts: { new: count('new'), approved: count('approved'), flagged: count('flagged'), gone: count('gone'), ignored: count('ignored'), insecure: rows.filter((r) => r.insecure).length, total: rows.length },
+        newPerDay: [],
+        hosts: new Set(rows.map((r) => r.host)).size,
+      };
+    },
+    // Live capture: interfaces and found services from `capture`, profiles kept in memory,
+    // jobs of kind capture that tests advance by emitting job.updated.
+    'capture.interfaces': () => capture.interfaces,
+    'capture.compile': (sel) => {
+      const parts = [...sel.transports, ...sel.apps, ...sel.ignore.map((i) => `not ${i}`)];
+      return { bpf: parts.length ? `(${parts.join(' and ')})` : '', summary: parts.length ? parts.join(' · ') : 'everything' };
+    },
+    'capture.start': () => {
+      const job = jobSnapshot({ id: `job-${nextJob++}`, kind: 'capture', startedAt: new Date().toISOString(), progress: { done: 0, total: null, unit: 'packets', counters: { packets: 0 } } });
+      jobs.set(job.id, job);
+      return job;
+    },
+    'capture.stop': ({ id }) => {
+      const job = jobs.get(id);
+      if (!job) throw Object.assign(new Error(`no capture job with id ${id}`), { name: 'NotFound' });
+      const done: JobSnapshot = { ...job, status: 'done', abortable: false, endedAt: new Date().toISOString() };
+      jobs.set(id, done);
+      return done;
+    },
+    'capture.found': () => capture.found,
+    'capture.profiles.list': () => [...capture.profiles.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    'capture.profiles.save': ({ name, selection }) => {
+      const now = new Date().toISOString();
+      const p = { name, selection, createdAt: capture.profiles.get(name)?.createdAt ?? now, updatedAt: now };
+      capture.profiles.set(name, p);
+      return p;
+    },
+    'capture.profiles.delete': ({ name }) => ({ deleted: capture.profiles.delete(name) }),
+    // Snapshots: a list kept in memory; diff and export are canned (the engine's own are tested in test/engine/snapshots).
+    'snapshots.list': () => snapshotList,
+    'snapshots.take': ({ note, by, scope }) => {
+      const id = snapshotList.length + 1;
+      const entry = { id, takenAt: new Date(Date.UTC(2024, 2, id)).toISOString(), takenBy: by || 'tester', note, scope, sha256: String(id).repeat(64).slice(0, 64), prevSha256: snapshotList.at(-1)?.sha256 ?? null, hosts: new Set(rows.map((r) => r.host)).size, services: rows.length, seal: 'intact' as const, problems: [] };
+      snapshotList.push(entry);
+      return entry;
+    },
+    'snapshots.diff': ({ a, b }) => ({ a: { id: a, takenAt: '', sha256: '' }, b: { id: b, takenAt: '', sha256: '' }, same: a === b, hosts: { new: [], gone: [] }, services: { new: [], gone: [], changed: [] } }),
+    'snapshots.export': ({ id, format }) => ({ filename: `portolan-snapshot-${id}.${format}`, mime: 'text/plain', encoding: 'utf8' as const, data: `snapshot ${id} as ${format}` }),
+    // Scan: canned (the Scan view has its own fake in scan-view.test.ts; the engine's scanner is tested in test/engine/scan).
+    'scan.estimate': () => ({ addresses: '0', names: 0, ports: null, probes: '0', large: false, targetErrors: [], portError: null }),
+    'scan.start': () => {
+      throw Object.assign(new Error('the memory engine does not scan'), { name: 'NotSupported' });
+    },
+    'scan.pause': ({ id }) => {
+      throw Object.assign(new Error(`no running scan with job id ${id}`), { name: 'NotFound' });
+    },
+    'scan.resume': ({ id }) => {
+      throw Object.assign(new Error(`no running scan with job id ${id}`), { name: 'NotFound' });
+    },
+    'scan.runs': () => [],
+    'scan.results': () => [],
   };
 
   const invoke = (async (channel: RequestChannel, input: unknown) => {
@@ -158,6 +248,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
     rows,
     jobs,
     calls,
+    capture,
     emit(event, payload) {
       const problem = hub.emit(event, events[event].parse(payload));
       if (problem) throw new Error(problem);

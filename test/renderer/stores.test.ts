@@ -33,7 +33,7 @@ describe('useServicesStore', () => {
     await s.reload();
     expect(s.rows.map((r) => r.host)).toEqual(['192.0.2.9', '192.0.2.10', '198.51.100.4', '203.0.113.5']);
     expect(s.total).toBe(4);
-    expect(s.counts).toEqual({ new: 2, approved: 1, flagged: 1, gone: 0 });
+    expect(s.counts).toEqual({ new: 2, approved: 1, flagged: 1, gone: 0, ignored: 0 });
     expect(engine.calls.at(-1)).toEqual({
       channel: 'services.list',
       input: { status: 'all', search: '', sort: 'host', dir: 'asc', offset: 0, limit: 500 },

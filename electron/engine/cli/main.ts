@@ -7,20 +7,35 @@
 import { defaultDbPath } from '../store/paths';
 import { VERSION } from '../version';
 import { UsageError } from './common';
+import { CAPTURE_HELP, cmdCapture } from './commands/capture';
+import { cmdFlows, FLOWS_HELP } from './commands/flows';
+import { cmdImport, IMPORT_HELP } from './commands/import';
 import { cmdIngest } from './commands/ingest';
+import { cmdReview, REVIEW_HELP } from './commands/review';
+import { cmdRules, RULES_HELP } from './commands/rules';
+import { cmdScan, SCAN_HELP } from './commands/scan';
 import { cmdServe } from './commands/serve';
 import { cmdServices } from './commands/services';
+import { cmdSnapshot, SNAPSHOT_HELP } from './commands/snapshot';
 
 const HELP = `portolan ${VERSION} — which hosts listen on which ports
 
 Usage:
-  portolan ingest FILE... [--db PATH] [--json]
+  portolan ingest FILE... [--protocols LIST] [--ignore LIST] [--db PATH] [--json]
       Read pcap/pcapng files; store flows and the listening services they reveal.
-  portolan services [--db PATH] [--status new|approved|flagged|gone|all]
-                    [--format table|tsv|csv|json]
-      List the inventory (one row per host, proto, port).
+${CAPTURE_HELP}
+${FLOWS_HELP}
+  portolan services [--db PATH] [--status new|approved|flagged|gone|ignored|all]
+                    [--since ISO|DURATION] [--host A] [--subnet CIDR] [--port N]
+                    [--proto P] [--insecure] [--format table|tsv|csv|json|jsonl]
+      List the inventory (one row per host, proto, port). --since: first stored since.
+${IMPORT_HELP}
+${REVIEW_HELP}
+${RULES_HELP}
   portolan serve [--port N] [--db PATH]
       Serve the app's UI and API on 127.0.0.1 (URL with a session token is printed).
+${SCAN_HELP}
+${SNAPSHOT_HELP}
 
 The database defaults to ${defaultDbPath()} (or $PORTOLAN_DB).
 Exit codes: 0 ok, 1 failed, 2 bad command line.
@@ -29,8 +44,15 @@ Exit codes: 0 ok, 1 failed, 2 bad command line.
 /** Every command: one file in commands/, one line here. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   ingest: cmdIngest,
+  capture: cmdCapture,
+  flows: cmdFlows,
   services: cmdServices,
   serve: cmdServe,
+  import: cmdImport,
+  review: cmdReview,
+  rules: cmdRules,
+  scan: cmdScan,
+  snapshot: cmdSnapshot,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -103,6 +103,45 @@ export async function readCaptureFile(path: string, opts: ReadOptions): Promise<
   return summary;
 }
 
+/**
+ * The same readers over a byte stream that arrives in pieces (a live capture's pipe):
+ * push chunks as they come; frames are handed to `onFrame` as soon as they are whole.
+ */
+export class CaptureStreamReader {
+  private parser: Parser | null = null;
+  private pending: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    private readonly onFrame: (f: Frame) => void,
+    private readonly label = 'stream',
+  ) {}
+
+  /** Feeds one chunk. Throws CaptureFormatError when the stream is not a capture. */
+  push(chunk: Uint8Array): void {
+    if (this.parser?.stopped) return;
+    let buf: Uint8Array = this.pending.length ? concat(this.pending, chunk) : chunk;
+    if (!this.parser) {
+      if (buf.length < 24) {
+        this.pending = Uint8Array.prototype.slice.call(buf);
+        return;
+      }
+      this.parser = makeParser(buf, this.label);
+    }
+    const used = this.parser.feed(buf, this.onFrame);
+    buf = buf.subarray(used);
+    this.pending = buf.length ? Uint8Array.prototype.slice.call(buf) : new Uint8Array(0);
+  }
+
+  /** Bytes received but not yet part of a whole record. */
+  get leftover(): number {
+    return this.pending.length;
+  }
+
+  summary(): ReadSummary | null {
+    return this.parser ? this.parser.summary() : null;
+  }
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);

@@ -5,8 +5,7 @@
  * protocol (1) | checksum (2) | source (4) | destination (4) | options (IHL*4 - 20).
  * Only the first fragment (offset 0) carries the transport header.
  */
-import { ipv4Text } from './addr';
-import { fail, u16, type Packet } from './types';
+import { fail, setAddresses, u16, type Packet } from './types';
 import { next, type Step } from './step';
 
 export function decodeIpv4(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
@@ -16,8 +15,7 @@ export function decodeIpv4(b: Uint8Array, o: number, p: Packet, step: Step): boo
   if (ihl < 20) return fail(p, 'malformed', 'ipv4');
   const total = u16(b, o + 2);
   p.ipVersion = 4;
-  p.src = ipv4Text(b, o + 12);
-  p.dst = ipv4Text(b, o + 16);
+  setAddresses(p, b, o + 12, o + 16);
   p.ipProto = b[o + 9]!;
   // A total length of 0 is written by TCP segmentation offload: fall back to what was captured.
   const declared = total === 0 ? b.length - o : total;

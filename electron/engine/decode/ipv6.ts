@@ -7,8 +7,7 @@
  * fragment (44): fixed 8 bytes, offset (13 bits) in bytes 2-3, non-first fragments carry
  * no transport header; AH (51, RFC 4302): length in 4-byte units minus 2.
  */
-import { ipv6Text } from './addr';
-import { fail, u16, type Packet } from './types';
+import { fail, setAddresses, u16, type Packet } from './types';
 import { next, type Step } from './step';
 
 /** Bound on the extension chain, so a crafted loop of headers cannot spin. */
@@ -18,8 +17,7 @@ export function decodeIpv6(b: Uint8Array, o: number, p: Packet, step: Step): boo
   if (b.length - o < 40) return fail(p, 'truncated', 'ipv6');
   if (b[o]! >> 4 !== 6) return fail(p, 'malformed', 'ipv6');
   p.ipVersion = 6;
-  p.src = ipv6Text(b, o + 8);
-  p.dst = ipv6Text(b, o + 24);
+  setAddresses(p, b, o + 8, o + 24);
   let payloadLength = u16(b, o + 4);
   // Payload length 0 means a jumbogram or offload: use what was captured.
   if (payloadLength === 0) payloadLength = b.length - o - 40;

@@ -1,3 +1,5 @@
+import { ipv4Text, ipv6Text } from './addr';
+
 /**
  * What the decoders share. Decoders are pure functions over a byte view: they check
  * every length before reading and report `truncated` or `malformed` instead of throwing.
@@ -24,9 +26,17 @@ export interface Packet {
   mpls: number[];
   /** 4 or 6 once an IP header was read, else 0. */
   ipVersion: 0 | 4 | 6;
-  /** Addresses as text: dotted quad, or RFC 5952 IPv6. */
-  src: string;
-  dst: string;
+  /**
+   * Addresses as text (dotted quad, or RFC 5952 IPv6), made on first read: the hot path
+   * (flow keys, filters) works on the bytes at `srcOff` / `dstOff` in `addrBuf` instead,
+   * so most packets never build an address string.
+   */
+  readonly src: string;
+  readonly dst: string;
+  /** The frame the addresses are in (valid only while this packet is current). */
+  addrBuf: Uint8Array;
+  srcOff: number;
+  dstOff: number;
   /** IP protocol number of the transport (after IPv6 extension headers). */
   ipProto: number;
   /** True when this is a non-first IP fragment: it carries no transport header. */
@@ -47,6 +57,16 @@ export interface Packet {
   hasPorts: boolean;
 }
 
+/** Sets where the addresses are; their text is made only if someone reads `src` / `dst`. */
+export function setAddresses(p: Packet, b: Uint8Array, srcOff: number, dstOff: number): void {
+  const s = p as PacketState;
+  s.srcText = null;
+  s.dstText = null;
+  p.addrBuf = b;
+  p.srcOff = srcOff;
+  p.dstOff = dstOff;
+}
+
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
@@ -58,15 +78,35 @@ export const IPPROTO_UDP = 17;
 
 const EMPTY = new Uint8Array(0);
 
+interface PacketState extends Packet {
+  srcText: string | null;
+  dstText: string | null;
+}
+
+function addrText(p: PacketState, off: number): string {
+  if (p.ipVersion === 4) return ipv4Text(p.addrBuf, off);
+  if (p.ipVersion === 6) return ipv6Text(p.addrBuf, off);
+  return '';
+}
+
 export function newPacket(): Packet {
-  return {
+  const p: PacketState = {
     issue: null,
     issueLayer: '',
     vlans: [],
     mpls: [],
     ipVersion: 0,
-    src: '',
-    dst: '',
+    srcText: null,
+    dstText: null,
+    get src(): string {
+      return (this.srcText ??= addrText(this, this.srcOff));
+    },
+    get dst(): string {
+      return (this.dstText ??= addrText(this, this.dstOff));
+    },
+    addrBuf: EMPTY,
+    srcOff: 0,
+    dstOff: 0,
     ipProto: -1,
     laterFragment: false,
     ipPayloadLength: 0,
@@ -79,6 +119,7 @@ export function newPacket(): Packet {
     payload: EMPTY,
     hasPorts: false,
   };
+  return p;
 }
 
 export function resetPacket(p: Packet): void {
@@ -87,8 +128,12 @@ export function resetPacket(p: Packet): void {
   p.vlans.length = 0;
   p.mpls.length = 0;
   p.ipVersion = 0;
-  p.src = '';
-  p.dst = '';
+  const s = p as PacketState;
+  s.srcText = null;
+  s.dstText = null;
+  p.addrBuf = EMPTY;
+  p.srcOff = 0;
+  p.dstOff = 0;
   p.ipProto = -1;
   p.laterFragment = false;
   p.ipPayloadLength = 0;

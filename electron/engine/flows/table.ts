@@ -10,11 +10,15 @@
  *   tie reports nothing.
  * - UDP `reply` (certain): the host received the earliest datagram of the exchange on the
  *   port (by timestamp, not file order) and sent one back.
+ * - A handshake whose every SYN-ACK fails to acknowledge the SYN (ack ≠ seq + 1) is
+ *   suspect: still `handshake`, but confidence `low`, and the flow is flagged.
+ * - A host that answers SYN-ACK on an implausible share of the ports probed on it is
+ *   "answering everything": its bare-handshake ports collapse into one AnsweringHost.
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/types';
 import type { Confidence, Proto } from '../../shared/model';
-import { sniffClient, sniffServer } from './appproto';
-import type { FlowRecord, ListenerHit } from './types';
+import { sniff } from './appproto';
+import type { AnsweringHost, FlowRecord, ListenerHit } from './types';
 
 interface Side {
   ip: string;
@@ -35,12 +39,19 @@ interface Side {
   ackedPeerData: number;
   history: string;
   firstPayload: Uint8Array | null;
+  firstPayloadUs: number;
+  /** Sequence numbers of this side's SYNs (a few, for the SYN-ACK check). */
+  synSeqs: number[];
+  /** Acknowledgment numbers of this side's SYN-ACKs (a few). */
+  synAckAcks: number[];
 }
 
 interface Flow {
   proto: Proto;
   a: Side;
   b: Side;
+  /** Whether side `a` is the lower endpoint of the key (see flowKey). */
+  aIsLow: boolean;
   vlan: string;
   closed: boolean;
   closedAtUs: number;
@@ -52,7 +63,29 @@ export interface FlowTableOptions {
   tcpClosedUs?: number;
   udpIdleUs?: number;
   onFlow: (f: FlowRecord) => void;
+  /**
+   * Live capture: also note each handshake / UDP reply the moment it is seen, for
+   * `drainEarly()`, instead of only when its flow ends.
+   */
+  early?: boolean;
 }
+
+/** A listener seen the moment it answered (live capture), before its flow ended. */
+export interface EarlyHit {
+  host: string;
+  port: number;
+  proto: Proto;
+  evidence: 'handshake' | 'reply';
+  firstUs: number;
+}
+
+/**
+ * "Answers everything": at least this many distinct ports of a host were probed with a
+ * SYN, at least this share of them answered SYN-ACK, and at least MIN_BARE answered
+ * ports never carried a conversation. A real host with a SYN scan of 1000 ports answers
+ * on a few dozen at most; SYN proxies, tarpits and some transparent proxies answer on all.
+ */
+export const ANSWERS_EVERYTHING = { minProbed: 32, share: 0.75, minBare: 16 } as const;
 
 const SERIAL_HALF = 0x80000000;
 /** a > b in 32-bit serial arithmetic (RFC 1982). */
@@ -89,6 +122,9 @@ interface Candidate {
 }
 
 const MAX_FANIN_TRACKED = 16;
+/** Bytes kept of a side's first payload: enough for a TLS ClientHello's server name. */
+const KEEP_PAYLOAD = 512;
+const KEEP_SEQS = 4;
 
 export class FlowTable {
   private flows = new Map<string, Flow>();
@@ -96,6 +132,13 @@ export class FlowTable {
   private midstream: Candidate[] = [];
   /** Distinct peers per TCP endpoint ("ip|port" → set of "ip|port"), capped. */
   private fanIn = new Map<string, Set<string>>();
+  /** Per host: distinct TCP ports that received a pure SYN / sent a SYN-ACK. */
+  private probed = new Map<string, Set<number>>();
+  private answered = new Map<string, Set<number>>();
+  private early = new Map<string, EarlyHit>();
+  private earlyReported = new Set<string>();
+  /** Hosts found answering everything, filled by end(). */
+  answering: AnsweringHost[] = [];
   private nowUs = 0;
   private sinceSweep = 0;
   readonly tcpIdleUs: number;
@@ -114,10 +157,8 @@ export class FlowTable {
     if (!p.hasPorts || p.laterFragment) return;
     const proto: Proto = p.ipProto === 6 ? 'tcp' : 'udp';
     if (tsUs > this.nowUs) this.nowUs = tsUs;
-    const fwd = p.src < p.dst || (p.src === p.dst && p.srcPort <= p.dstPort);
-    const key = fwd
-      ? `${proto}|${p.src}|${p.srcPort}|${p.dst}|${p.dstPort}`
-      : `${proto}|${p.dst}|${p.dstPort}|${p.src}|${p.srcPort}`;
+    const srcLow = endpointOrder(p) <= 0;
+    const key = flowKey(p, srcLow);
     let flow = this.flows.get(key);
     const isPureSyn = proto === 'tcp' && (p.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     if (flow && this.expired(flow, tsUs, isPureSyn)) {
@@ -130,13 +171,15 @@ export class FlowTable {
         proto,
         a: newSide(p.src, p.srcPort, tsUs),
         b: newSide(p.dst, p.dstPort, tsUs),
-        vlan: p.vlans.join(','),
+        aIsLow: srcLow,
+        vlan: p.vlans.length ? p.vlans.join(',') : '',
         closed: false,
         closedAtUs: 0,
       };
       this.flows.set(key, flow);
     }
-    const fromA = flow.a.ip === p.src && flow.a.port === p.srcPort;
+    // Same order as the side that opened the flow: from a. (Both ends equal: always a.)
+    const fromA = srcLow === flow.aIsLow;
     const me = fromA ? flow.a : flow.b;
     const peer = fromA ? flow.b : flow.a;
     me.pkts++;
@@ -144,20 +187,77 @@ export class FlowTable {
     if (tsUs < me.firstUs) me.firstUs = tsUs;
     if (tsUs > me.lastUs) me.lastUs = tsUs;
     if (proto === 'tcp') this.tcp(flow, me, peer, p, fromA, tsUs);
-    else if (p.payload.length && !me.firstPayload) me.firstPayload = p.payload.slice(0, 64);
+    else {
+      if (p.payload.length && !me.firstPayload) {
+        me.firstPayload = p.payload.slice(0, 64);
+        me.firstPayloadUs = tsUs;
+      }
+      // A datagram back from the side that did not send first is a reply.
+      if (this.opts.early && me.pkts === 1 && peer.pkts > 0 && peer.firstUs <= tsUs) this.noteEarly(me.ip, me.port, 'udp', 'reply', tsUs);
+    }
     if (++this.sinceSweep >= 65536) this.sweep();
+  }
+
+  /** Moves the table's clock forward (live capture: wall time, so idle flows end without traffic). */
+  advance(tsUs: number): void {
+    if (tsUs > this.nowUs) this.nowUs = tsUs;
+  }
+
+  private noteEarly(host: string, port: number, proto: Proto, evidence: EarlyHit['evidence'], tsUs: number): void {
+    const key = `${proto}|${host}|${port}`;
+    if (this.earlyReported.has(key) || this.early.has(key)) return;
+    this.early.set(key, { host, port, proto, evidence, firstUs: tsUs });
+  }
+
+  /**
+   * Live capture: listeners first seen at least `holdUs` before the table's clock, except
+   * on hosts that look like they answer everything (those wait for the end). Each is
+   * returned once.
+   */
+  drainEarly(holdUs: number): EarlyHit[] {
+    const out: EarlyHit[] = [];
+    for (const [key, e] of this.early) {
+      if (e.firstUs > this.nowUs - holdUs) continue;
+      if (e.proto === 'tcp' && this.looksLikeAnsweringEverything(e.host)) continue;
+      out.push(e);
+      this.early.delete(key);
+      this.earlyReported.add(key);
+    }
+    return out;
+  }
+
+  private answeredShare(host: string): { probed: number; answered: number } {
+    const probed = this.probed.get(host);
+    const answered = this.answered.get(host);
+    if (!probed || !answered) return { probed: probed?.size ?? 0, answered: 0 };
+    let n = 0;
+    for (const port of answered) if (probed.has(port)) n++;
+    return { probed: probed.size, answered: n };
+  }
+
+  private looksLikeAnsweringEverything(host: string): boolean {
+    const { probed, answered } = this.answeredShare(host);
+    return probed >= ANSWERS_EVERYTHING.minProbed && answered >= ANSWERS_EVERYTHING.share * probed;
   }
 
   private tcp(flow: Flow, me: Side, peer: Side, p: Packet, fromA: boolean, tsUs: number): void {
     const f = p.tcpFlags;
-    const up = (c: string): string => (fromA ? c.toUpperCase() : c);
+    const up = fromA ? upper : lower;
     if (f & TCP_SYN) {
       if (f & TCP_ACK) {
         me.synAck++;
         mark(me, up('h'));
+        if (me.synAckAcks.length < KEEP_SEQS && !me.synAckAcks.includes(p.ack)) me.synAckAcks.push(p.ack);
+        addPort(this.answered, me.ip, me.port);
+        // Early (live) report, unless the SYN we saw is not the one acknowledged.
+        if (this.opts.early && (peer.synSeqs.length === 0 || peer.synSeqs.some((s) => ((s + 1) >>> 0) === p.ack))) {
+          this.noteEarly(me.ip, me.port, 'tcp', 'handshake', tsUs);
+        }
       } else {
         me.syn++;
         mark(me, up('s'));
+        if (me.synSeqs.length < KEEP_SEQS && !me.synSeqs.includes(p.seq)) me.synSeqs.push(p.seq);
+        addPort(this.probed, peer.ip, peer.port);
       }
     }
     if (f & TCP_FIN) {
@@ -180,7 +280,10 @@ export class FlowTable {
         if (seqGt(me.dataLo, lo)) me.dataLo = lo;
         if (seqGt(hi, me.dataHi)) me.dataHi = hi;
       }
-      if (!me.firstPayload && p.payload.length) me.firstPayload = p.payload.slice(0, 128);
+      if (!me.firstPayload && p.payload.length) {
+        me.firstPayload = p.payload.slice(0, p.payload[0] === 0x16 ? KEEP_PAYLOAD : 128);
+        me.firstPayloadUs = tsUs;
+      }
     }
     // An ACK (not a reset) whose number lies inside the peer's payload span acknowledges it.
     if ((f & TCP_ACK) && !(f & TCP_RST) && peer.hasData && seqGt(p.ack, peer.dataLo) && seqGe(peer.dataHi, p.ack)) {
@@ -220,7 +323,30 @@ export class FlowTable {
     this.flows.clear();
     for (const c of this.midstream) this.resolveMidstream(c);
     this.midstream = [];
-    return [...this.hits.values()];
+    return this.collapseAnswering([...this.hits.values()]);
+  }
+
+  /** Takes the bare-handshake ports of hosts that answer everything out of `hits`. */
+  private collapseAnswering(hits: ListenerHit[]): ListenerHit[] {
+    this.answering = [];
+    const drop = new Set<ListenerHit>();
+    for (const host of this.answered.keys()) {
+      if (!this.looksLikeAnsweringEverything(host)) continue;
+      const bare = hits.filter((h) => h.host === host && h.proto === 'tcp' && h.evidence === 'handshake' && !h.talked);
+      if (bare.length < ANSWERS_EVERYTHING.minBare) continue;
+      const { probed, answered } = this.answeredShare(host);
+      for (const h of bare) drop.add(h);
+      this.answering.push({
+        host,
+        proto: 'tcp',
+        probedPorts: probed,
+        answeredPorts: answered,
+        collapsedPorts: bare.length,
+        firstUs: Math.min(...bare.map((h) => h.firstUs)),
+        lastUs: Math.max(...bare.map((h) => h.lastUs)),
+      });
+    }
+    return drop.size ? hits.filter((h) => !drop.has(h)) : hits;
   }
 
   get openFlows(): number {
@@ -247,8 +373,12 @@ export class FlowTable {
       orig = a.firstUs <= b.firstUs ? a : b;
     }
     const resp = orig === a ? b : a;
-    const appProto = (resp.firstPayload && sniffServer(resp.firstPayload)) || (orig.firstPayload && sniffClient(orig.firstPayload)) || null;
-    this.inferListeners(flow, orig, resp, known, appProto);
+    const serverFirst = !!resp.firstPayload && (!orig.firstPayload || resp.firstPayloadUs < orig.firstPayloadUs);
+    const guess = orig.firstPayload || resp.firstPayload ? sniff(orig.firstPayload, resp.firstPayload, serverFirst, flow.proto) : null;
+    const appProto = guess?.proto ?? null;
+    // Suspect: a SYN and a SYN-ACK were both seen, and no SYN-ACK acknowledged any SYN.
+    const suspect = flow.proto === 'tcp' && orig.synSeqs.length > 0 && resp.synAckAcks.length > 0 && !resp.synAckAcks.some((k) => orig.synSeqs.some((s) => ((s + 1) >>> 0) === k));
+    this.inferListeners(flow, orig, resp, known, appProto, suspect);
     this.opts.onFlow({
       transport: flow.proto,
       srcIp: orig.ip,
@@ -272,28 +402,32 @@ export class FlowTable {
       appProto,
       vlan: flow.vlan,
       directionKnown: known,
+      serverName: guess?.serverName ?? null,
+      flags: suspect ? 'synack-bad-ack' : '',
     });
   }
 
-  private inferListeners(flow: Flow, orig: Side, resp: Side, known: boolean, service: string | null): void {
+  private inferListeners(flow: Flow, orig: Side, resp: Side, known: boolean, service: string | null, suspect: boolean): void {
     const first = Math.min(orig.firstUs, resp.pkts ? resp.firstUs : orig.firstUs);
     const last = Math.max(orig.lastUs, resp.lastUs);
     const bytes = orig.bytes + resp.bytes;
     if (flow.proto === 'udp') {
-      if (resp.pkts > 0) this.hit(resp.ip, resp.port, 'udp', 'reply', 'certain', first, last, bytes, service);
+      if (resp.pkts > 0) this.hit(resp.ip, resp.port, 'udp', 'reply', 'certain', first, last, bytes, service, true);
       return;
     }
     let sawHandshake = false;
     for (const s of [flow.a, flow.b]) {
       if (s.synAck > 0) {
         sawHandshake = true;
-        this.hit(s.ip, s.port, 'tcp', 'handshake', 'certain', first, last, bytes, s === resp ? service : null);
+        const peer = s === flow.a ? flow.b : flow.a;
+        const talked = (s.hasData && peer.ackedPeerData > 0) || s.ackedPeerData > 0;
+        this.hit(s.ip, s.port, 'tcp', 'handshake', suspect && s === resp ? 'low' : 'certain', first, last, bytes, s === resp ? service : null, talked);
       }
     }
     if (sawHandshake) return;
     if (known) {
       // A pure SYN named the client: the server is the other side, if it took data.
-      if (resp.ackedPeerData > 0) this.hit(resp.ip, resp.port, 'tcp', 'data', 'high', first, last, bytes, service);
+      if (resp.ackedPeerData > 0) this.hit(resp.ip, resp.port, 'tcp', 'data', 'high', first, last, bytes, service, true);
       return;
     }
     if (flow.a.ackedPeerData > 0 || flow.b.ackedPeerData > 0) {
@@ -332,7 +466,7 @@ export class FlowTable {
     if (portScore(server.port) < 0 && peers < 2) return;
     const margin = Math.abs(sa - sb);
     const confidence: Confidence = margin >= 4 ? 'high' : margin >= 3 ? 'medium' : 'low';
-    this.hit(server.ip, server.port, 'tcp', 'data', confidence, c.firstUs, c.lastUs, c.bytes, c.service);
+    this.hit(server.ip, server.port, 'tcp', 'data', confidence, c.firstUs, c.lastUs, c.bytes, c.service, true);
   }
 
   private noteFanIn(a: Side, b: Side): void {
@@ -340,13 +474,14 @@ export class FlowTable {
     addPeer(this.fanIn, `${b.ip}|${b.port}`, `${a.ip}|${a.port}`);
   }
 
-  private hit(host: string, port: number, proto: Proto, evidence: ListenerHit['evidence'], confidence: Confidence, firstUs: number, lastUs: number, bytes: number, service: string | null): void {
+  private hit(host: string, port: number, proto: Proto, evidence: ListenerHit['evidence'], confidence: Confidence, firstUs: number, lastUs: number, bytes: number, service: string | null, talked: boolean): void {
     const key = `${proto}|${host}|${port}|${evidence}`;
     const h = this.hits.get(key);
     if (!h) {
-      this.hits.set(key, { host, port, proto, evidence, confidence, firstUs, lastUs, flows: 1, bytes, service });
+      this.hits.set(key, { host, port, proto, evidence, confidence, firstUs, lastUs, flows: 1, bytes, service, talked });
       return;
     }
+    if (talked) h.talked = true;
     h.flows++;
     h.bytes += bytes;
     if (firstUs < h.firstUs) h.firstUs = firstUs;
@@ -357,6 +492,50 @@ export class FlowTable {
 }
 
 const CONF_RANK: Record<Confidence, number> = { certain: 3, high: 2, medium: 1, low: 0 };
+
+/** History letters without allocating per packet: upper case for the originator's side `a`. */
+const upper = (c: string): string => UPPER[c] ?? c.toUpperCase();
+const lower = (c: string): string => c;
+const UPPER: Record<string, string> = { s: 'S', h: 'H', a: 'A', d: 'D', f: 'F', r: 'R' };
+
+/**
+ * Compares the packet's source endpoint with its destination (address bytes, then port):
+ * negative when the source is lower. Works on bytes, so no address text is made.
+ */
+function endpointOrder(p: Packet): number {
+  const b = p.addrBuf;
+  const n = p.ipVersion === 6 ? 16 : 4;
+  for (let i = 0; i < n; i++) {
+    const d = b[p.srcOff + i]! - b[p.dstOff + i]!;
+    if (d !== 0) return d;
+  }
+  return p.srcPort - p.dstPort;
+}
+
+const KEY6: number[] = new Array<number>(19).fill(0);
+
+/**
+ * The flow table's key: protocol, then the lower endpoint, then the higher, as 16-bit
+ * code units of a short string (7 for IPv4, 19 for IPv6) instead of address text.
+ */
+function flowKey(p: Packet, srcLow: boolean): string {
+  const b = p.addrBuf;
+  const lo = srcLow ? p.srcOff : p.dstOff;
+  const hi = srcLow ? p.dstOff : p.srcOff;
+  const lp = srcLow ? p.srcPort : p.dstPort;
+  const hp = srcLow ? p.dstPort : p.srcPort;
+  if (p.ipVersion === 4) {
+    return String.fromCharCode(p.ipProto, (b[lo]! << 8) | b[lo + 1]!, (b[lo + 2]! << 8) | b[lo + 3]!, (b[hi]! << 8) | b[hi + 1]!, (b[hi + 2]! << 8) | b[hi + 3]!, lp, hp);
+  }
+  KEY6[0] = p.ipProto;
+  for (let i = 0; i < 8; i++) {
+    KEY6[1 + i] = (b[lo + 2 * i]! << 8) | b[lo + 2 * i + 1]!;
+    KEY6[9 + i] = (b[hi + 2 * i]! << 8) | b[hi + 2 * i + 1]!;
+  }
+  KEY6[17] = lp;
+  KEY6[18] = hp;
+  return String.fromCharCode.apply(null, KEY6);
+}
 
 function newSide(ip: string, port: number, tsUs: number): Side {
   return {
@@ -376,7 +555,16 @@ function newSide(ip: string, port: number, tsUs: number): Side {
     ackedPeerData: 0,
     history: '',
     firstPayload: null,
+    firstPayloadUs: 0,
+    synSeqs: [],
+    synAckAcks: [],
   };
+}
+
+function addPort(map: Map<string, Set<number>>, host: string, port: number): void {
+  let set = map.get(host);
+  if (!set) map.set(host, (set = new Set()));
+  set.add(port);
 }
 
 /** Records a history letter the first time it happens in that direction. */

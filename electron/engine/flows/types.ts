@@ -27,7 +27,7 @@ export interface FlowRecord {
   synAck: number;
   fin: number;
   rst: number;
-  /** Zeek conn_state (see docs/flows.md). */
+  /** Zeek conn_state (see docs/listeners.md). */
   connState: string;
   /** Zeek-style history: upper case from the originator, lower case from the responder. */
   history: string;
@@ -36,6 +36,13 @@ export interface FlowRecord {
   vlan: string;
   /** False when no SYN / SYN-ACK / first datagram fixed who the originator was. */
   directionKnown: boolean;
+  /** TLS server name (SNI) the client asked for, when a ClientHello was seen. */
+  serverName: string | null;
+  /**
+   * Comma-separated oddities: `synack-bad-ack` when no SYN-ACK acknowledged the SYN's
+   * sequence number + 1 (spoofed, injected or answered by a middlebox). Empty when none.
+   */
+  flags: string;
 }
 
 /** One inference that `host` listens on `port`/`proto`, aggregated over flows. */
@@ -50,4 +57,24 @@ export interface ListenerHit {
   flows: number;
   bytes: number;
   service: string | null;
+  /** True when, in some flow, payload went both ways or the host acknowledged data: a real conversation, not a bare handshake. */
+  talked: boolean;
+}
+
+/**
+ * A host that answered SYN-ACK on an implausible share of the ports probed on it (SYN
+ * cookies on a SYN proxy, a tarpit, a transparent proxy): its bare-handshake ports are
+ * collapsed into this one record instead of flooding the inventory.
+ */
+export interface AnsweringHost {
+  host: string;
+  proto: 'tcp';
+  /** Distinct ports that received a SYN. */
+  probedPorts: number;
+  /** Distinct ports that answered with a SYN-ACK. */
+  answeredPorts: number;
+  /** Ports left out of the listeners (answered, but nothing ever talked on them). */
+  collapsedPorts: number;
+  firstUs: number;
+  lastUs: number;
 }

@@ -9,11 +9,15 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { readCaptureFile, CaptureFormatError, type ReadSummary } from '../decode/capfile';
 import { decodeFrame, newPacket } from '../decode';
+import { compileBpf } from '../filters/compile';
+import { packetFilter } from '../filters/match';
+import type { ResolvedSelection } from '../filters/selection';
 import { FlowTable } from '../flows/table';
 import type { FlowRecord, ListenerHit } from '../flows/types';
 import { recordSightings } from '../inventory/inventory';
 import type { Db } from '../store/db';
 import type { JobContext } from '../jobs/jobs';
+import { storeFlows } from './flowstore';
 
 export interface FileOutcome {
   path: string;
@@ -23,8 +27,17 @@ export interface FileOutcome {
   flows: number;
   listeners: number;
   added: number;
+  /** Packets the protocol choice left out. */
+  filteredOut?: number;
   warnings: string[];
   error?: string;
+}
+
+export interface IngestOptions {
+  /** Protocol choice, applied exactly as live capture applies it (filters/match.ts). */
+  selection?: ResolvedSelection;
+  /** Names to record and show instead of paths (uploads' temporary copies). */
+  labels?: ReadonlyMap<string, string>;
 }
 
 export interface IngestResult {
@@ -47,8 +60,18 @@ export class IngestError extends Error {
 
 /** Flows per write transaction. */
 const FLOW_BATCH = 5000;
+/** 9999-12-31T23:59:59Z in µs: the last instant an ISO 8601 date can show. */
+const MAX_TS_US = 253402300799e6;
 
-export async function ingestFiles(db: Db, paths: string[], ctx: JobContext, onChanged: (added: number, updated: number) => void): Promise<IngestResult> {
+class AlreadyRunning extends Error {
+  constructor(readonly captureId: number) {
+    super(`capture ${captureId} is being ingested`);
+  }
+}
+
+export async function ingestFiles(db: Db, given: string[], ctx: JobContext, onChanged: (added: number, updated: number) => void, opts: IngestOptions = {}): Promise<IngestResult> {
+  // The same file named twice in one job is read once.
+  const paths = [...new Set(given)];
   const sizes: number[] = [];
   for (const p of paths) sizes.push(await stat(p).then((s) => s.size, () => 0));
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -57,15 +80,16 @@ export async function ingestFiles(db: Db, paths: string[], ctx: JobContext, onCh
   for (let i = 0; i < paths.length; i++) {
     const path = paths[i]!;
     if (ctx.signal.aborted) break;
-    const label = `file ${i + 1} of ${paths.length}: ${path.split('/').pop()}`;
+    const shown = opts.labels?.get(path) ?? path;
+    const label = `file ${i + 1} of ${paths.length}: ${shown.split('/').pop()}`;
     let outcome: FileOutcome;
     try {
-      outcome = await ingestOne(db, path, ctx, (done) => ctx.progress({ done: doneBefore + done, total, unit: 'bytes', message: label }), onChanged);
+      outcome = await ingestOne(db, path, shown, ctx, (done) => ctx.progress({ done: doneBefore + done, total, unit: 'bytes', message: label }), onChanged, opts.selection);
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      outcome = { path, captureId: null, status: 'failed', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [], error: (err as Error).message };
+      outcome = { path: shown, captureId: null, status: 'failed', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [], error: (err as Error).message.split(path).join(shown) };
     }
-    for (const w of outcome.warnings) ctx.warn(`${path}: ${w}`);
+    for (const w of outcome.warnings) ctx.warn(`${shown}: ${w}`);
     result.files.push(outcome);
     result.packets += outcome.packets;
     result.flows += outcome.flows;
@@ -91,14 +115,20 @@ async function sha256File(path: string, signal: AbortSignal): Promise<string> {
   return h.digest('hex');
 }
 
-/** Reads the first bytes and refuses anything that is not pcap or pcapng. */
+/** Reads the first bytes and refuses anything that is not a pcap or pcapng file. */
 async function checkMagic(path: string): Promise<void> {
   let fh;
   try {
+    // A folder, FIFO or device is refused before it is opened (a FIFO with no writer
+    // would block the open forever).
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
     fh = await open(path, 'r');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a folder, not a file' : e.message;
+    const why =
+      e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a folder, not a capture file' : e.code === 'ENOTREG' ? 'not a regular file (a pipe or device?); save the capture to a file first' : e.message;
     throw new CaptureFormatError(`${path}: ${why}`);
   }
   try {
@@ -114,52 +144,85 @@ async function checkMagic(path: string): Promise<void> {
   }
 }
 
-async function ingestOne(db: Db, path: string, ctx: JobContext, progress: (done: number) => void, onChanged: (added: number, updated: number) => void): Promise<FileOutcome> {
+async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, progress: (done: number) => void, onChanged: (added: number, updated: number) => void, sel?: ResolvedSelection): Promise<FileOutcome> {
   await checkMagic(path);
   const size = (await stat(path)).size;
   const sha = await sha256File(path, ctx.signal);
-  const seen = await db.get<{ id: number }>('captureBySha', [sha]);
+  // The filter text identifies the protocol choice; an unfiltered ingest covers every choice.
+  const filterText = sel && !sel.all ? compileBpf(sel, { vlan: true }) : '';
+  const seen = await db.get<{ id: number; filter: string }>('capCaptureBySha', [sha, filterText]);
   if (seen) {
-    return { path, captureId: seen.id, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [`already ingested as capture ${seen.id}; skipped`] };
+    const how = seen.filter ? ' under the same protocol choice' : '';
+    return { path: shown, captureId: seen.id, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [`already ingested as capture ${seen.id}${how}; skipped`] };
   }
-  const captureId = (await db.tx(() => db.run('captureInsert', [ctx.id, path, sha, size, null, '', Date.now()]))).lastID;
+  const captureId = (await db.tx(async () => {
+    // Another live job reading this very file: let it finish instead of racing it.
+    const busy = await db.get<{ id: number }>('captureRunningBySha', [sha, filterText]);
+    if (busy) throw new AlreadyRunning(busy.id);
+    // A partial ingest of this file (cancelled, crashed) is replaced, not added to.
+    await db.run('evidenceDeleteIncomplete', [sha, filterText]);
+    await db.run('captureDeleteIncomplete', [sha, filterText]);
+    const r = await db.run('captureInsert', [ctx.id, shown, sha, size, null, filterText, Date.now()]);
+    if (filterText) await db.run('capCaptureChoice', [null, JSON.stringify(sel!.selection), null, filterText, r.lastID]);
+    return r;
+  }).catch((err: unknown) => {
+    if (err instanceof AlreadyRunning) return null;
+    throw err;
+  }))?.lastID;
+  if (captureId === undefined) {
+    return { path: shown, captureId: null, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['another job is ingesting this file right now; skipped'] };
+  }
   const pending: FlowRecord[] = [];
   let flowsStored = 0;
   const flush = async (): Promise<void> => {
     if (!pending.length) return;
     const batch = pending.splice(0, pending.length);
-    await db.tx(async () => {
-      for (const f of batch) {
-        await db.run('flowInsert', [captureId, f.transport, f.srcIp, f.srcPort, f.destIp, f.destPort, f.startUs, f.endUs, f.packetsIn, f.packetsOut, f.bytesIn, f.bytesOut, f.ackPacketsIn, f.ackPacketsOut, f.syn, f.synAck, f.fin, f.rst, f.connState, f.history, f.appProto, f.vlan, f.directionKnown ? 1 : 0]);
-      }
-    });
+    await db.tx(() => storeFlows(db, captureId, batch));
     flowsStored += batch.length;
   };
   const table = new FlowTable({ onFlow: (f) => pending.push(f) });
+  const filter = sel ? packetFilter(sel) : null;
+  let filteredOut = 0;
   const pkt = newPacket();
   let firstUs = Infinity;
   let lastUs = -Infinity;
   let noPorts = 0;
+  let badTimes = 0;
   const issues = new Map<string, number>();
   let summary: ReadSummary | undefined;
   let stoppedBy: unknown = null;
+  let inflight: Promise<void> = Promise.resolve();
   try {
     summary = await readCaptureFile(path, {
       signal: ctx.signal,
       onFrame: (f) => {
+        // A timestamp outside 1970..9999 is damage, not time: keep the packet at the
+        // last good time so one bad record cannot poison the inventory's dates.
+        if (!(f.tsUs >= 0 && f.tsUs <= MAX_TS_US)) {
+          badTimes++;
+          f.tsUs = Number.isFinite(lastUs) ? lastUs : 0;
+        }
         if (f.tsUs < firstUs) firstUs = f.tsUs;
         if (f.tsUs > lastUs) lastUs = f.tsUs;
         decodeFrame(f.linktype, f.data, pkt);
-        if (pkt.issue && pkt.issue !== 'unsupported') {
-          const k = `${pkt.issue} in ${pkt.issueLayer}`;
+        if (pkt.issue && (pkt.issue !== 'unsupported' || pkt.issueLayer.startsWith('linktype'))) {
+          const k = pkt.issue === 'unsupported' ? `not decoded: unsupported ${pkt.issueLayer}` : `${pkt.issue} in ${pkt.issueLayer}`;
           issues.set(k, (issues.get(k) ?? 0) + 1);
+        }
+        if (filter && !filter(pkt)) {
+          filteredOut++;
+          return;
         }
         if (pkt.hasPorts && !pkt.laterFragment && (pkt.ipProto === 6 || pkt.ipProto === 17)) table.add(pkt, f.tsUs, f.origLen);
         else noPorts++;
       },
       onChunk: async (done) => {
         progress(done);
-        if (pending.length >= FLOW_BATCH) await flush();
+        if (pending.length >= FLOW_BATCH) {
+          // One batch at a time in SQLite's thread, while this thread decodes the next chunk.
+          await inflight;
+          inflight = flush();
+        }
       },
     });
   } catch (err) {
@@ -170,13 +233,18 @@ async function ingestOne(db: Db, path: string, ctx: JobContext, progress: (done:
     }
     stoppedBy = err;
   }
+  await inflight;
   const hits = table.end();
   await flush();
   const warnings = [...(summary?.warnings ?? [])];
   for (const [k, n] of issues) warnings.push(`${n} packets ${k}`);
+  if (badTimes) warnings.push(`${badTimes} packets had impossible timestamps (before 1970 or after 9999); kept at the previous packet's time`);
+  for (const a of table.answering) {
+    warnings.push(`${a.host} answered SYN-ACK on ${a.answeredPorts} of ${a.probedPorts} probed TCP ports (SYN proxy, tarpit?): ${a.collapsedPorts} bare handshakes not listed as services`);
+  }
   const status = stoppedBy ? 'incomplete' : 'complete';
   let added = 0;
-  await db.tx(async () => {
+  const finished = db.tx(async () => {
     const r = await recordSightings(db, 'capture', captureId, hits.map(toSighting));
     added = r.added;
     await db.run('captureFinish', [
@@ -192,10 +260,22 @@ async function ingestOne(db: Db, path: string, ctx: JobContext, progress: (done:
       status,
       captureId,
     ]);
+    for (const a of table.answering) {
+      await db.run('capAnsweringInsert', [captureId, a.host, a.proto, a.probedPorts, a.answeredPorts, a.collapsedPorts, a.firstUs, a.lastUs]);
+    }
+    if (filteredOut) await db.run('capCaptureCounts', [null, null, null, filteredOut, captureId]);
     onChanged(r.added, r.updated);
   });
+  try {
+    await finished;
+  } catch (err) {
+    if (!/UNIQUE constraint failed: captures/.test((err as Error).message)) throw err;
+    // Another process finished the same file first: drop this copy (its flows go with it).
+    await db.tx(() => db.run('captureDelete', [captureId]));
+    return { path: shown, captureId: null, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['another job ingested this file at the same time; skipped'] };
+  }
   if (stoppedBy) throw stoppedBy;
-  return { path, captureId, status, packets: summary?.packets ?? 0, flows: flowsStored, listeners: hits.length, added, warnings };
+  return { path: shown, captureId, status, packets: summary?.packets ?? 0, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
 }
 
 function toSighting(h: ListenerHit) {

@@ -2,15 +2,80 @@
  * A sort key for host addresses: the 128-bit address as 32 hex digits, IPv4 mapped into
  * ::ffff:0:0/96, so 192.0.2.2 sorts before 192.0.2.10 and all IPv4 sorts together.
  * Text that is not an address (a hostname) sorts after every address.
+ *
+ * Because the key is fixed-width hex, a subnet is one contiguous key range: subnet
+ * filters and rules are a BETWEEN on an indexed column, not a scan.
  */
 import ipaddr from 'ipaddr.js';
 
+function keyOf(bytes: number[]): string {
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function bytes16(a: ipaddr.IPv4 | ipaddr.IPv6): number[] {
+  return a.kind() === 'ipv4' ? (a as ipaddr.IPv4).toIPv4MappedAddress().toByteArray() : a.toByteArray();
+}
+
 export function hostKey(host: string): string {
   try {
-    const a = ipaddr.parse(host);
-    const bytes = a.kind() === 'ipv4' ? (a as ipaddr.IPv4).toIPv4MappedAddress().toByteArray() : a.toByteArray();
-    return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+    return keyOf(bytes16(ipaddr.parse(host)));
   } catch {
     return `~${host}`;
   }
+}
+
+export class AddressError extends Error {
+  override name = 'InvalidAddress';
+}
+
+/**
+ * An address as the inventory stores it: IPv4 dotted quad, IPv6 in RFC 5952 form
+ * (IPv4-mapped as `::ffff:a.b.c.d`, §5). Throws AddressError on anything else,
+ * including IPv4 written with leading zeros or fewer than four parts.
+ */
+export function normalizeHost(text: string): string {
+  const t = text.trim();
+  if (!ipaddr.isValid(t)) throw new AddressError(`not an IP address: ${JSON.stringify(t.slice(0, 64))}`);
+  if (t.includes('.') && !t.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(t)) throw new AddressError(`not a dotted-quad IPv4 address: ${t.slice(0, 64)}`);
+  const a = ipaddr.parse(t);
+  if (a.kind() === 'ipv4') return a.toString();
+  const v6 = a as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return `::ffff:${v6.toIPv4Address().toString()}`;
+  return v6.toRFC5952String();
+}
+
+export interface KeyRange {
+  /** Normalised text: `a.b.c.d` for one address, `net/len` (network address) for a subnet. */
+  text: string;
+  lo: string;
+  hi: string;
+}
+
+/** The host_key range of an address or a CIDR subnet. Throws AddressError when invalid. */
+export function keyRange(text: string): KeyRange {
+  const t = text.trim();
+  if (!t.includes('/')) {
+    const host = normalizeHost(t);
+    const k = hostKey(host);
+    return { text: host, lo: k, hi: k };
+  }
+  let net: [ipaddr.IPv4 | ipaddr.IPv6, number];
+  try {
+    net = ipaddr.parseCIDR(t);
+  } catch {
+    throw new AddressError(`not a CIDR subnet: ${JSON.stringify(t.slice(0, 64))}`);
+  }
+  const [addr, len] = net;
+  const full = addr.kind() === 'ipv4' ? len + 96 : len;
+  const b = bytes16(addr);
+  const lo = b.slice();
+  const hi = b.slice();
+  for (let bit = full; bit < 128; bit++) {
+    const i = bit >> 3;
+    const m = 0x80 >> (bit & 7);
+    lo[i] = (lo[i] ?? 0) & ~m;
+    hi[i] = (hi[i] ?? 0) | m;
+  }
+  const first = addr.kind() === 'ipv4' ? lo.slice(12).join('.') : normalizeHost(ipaddr.fromByteArray(lo).toString());
+  return { text: `${first}/${len}`, lo: keyOf(lo), hi: keyOf(hi) };
 }

@@ -1,13 +1,21 @@
 /**
- * The listening-service inventory: one entry per (host, proto, port). Evidence from any
- * source merges into it (strongest evidence wins, the seen window only widens); a first
- * sighting creates the entry as `new` and writes a `seen` event to the review history.
+ * The listening-service inventory: one entry per (host, proto, port), nothing else in
+ * the key. Evidence from any source merges into it (strongest evidence wins, the seen
+ * window only widens). A first sighting creates the entry as `new` with a `seen` event,
+ * then the rules may ignore or approve it; a gone service seen again by newer evidence
+ * returns to its previous status. Merging the same evidence twice changes nothing but
+ * what it must (last_seen can only grow), so re-ingest and re-import are idempotent.
  */
 import { EVIDENCE_RANK, type Confidence, type Evidence, type Proto, type ServiceRow, type SourceKind, type ServiceStatus } from '../../shared/model';
 import type { ServicesPage, ServicesQuery } from '../../shared/contract';
 import { ServicesQuery as ServicesQuerySchema } from '../../shared/contract';
 import type { Db } from '../store/db';
+import { filterWhere } from './filter';
+import { staleCutoff } from './gone';
 import { hostKey } from './hostkey';
+import { insecureLabel } from './insecure';
+import { activeRules, applyRule, firstMatch, type RuleRow } from './rules';
+import { setObserved } from './transition';
 
 export interface Sighting {
   host: string;
@@ -20,30 +28,93 @@ export interface Sighting {
   lastSeenMs: number;
   flows: number;
   bytes: number;
+  /** Optional extras (imports): what the tool said about the port and the host. */
+  banner?: string | null;
+  hostnames?: string[];
+  mac?: string | null;
+}
+
+export interface RecordResult {
+  added: number;
+  updated: number;
+  /** Ids of services that entered the queue (`new` after the rules ran). */
+  queued?: number[];
+  returned?: number;
 }
 
 const CONF_RANK: Record<Confidence, number> = { certain: 3, high: 2, medium: 1, low: 0 };
 
-/** Merges sightings from one source. Call inside a transaction. */
-export async function recordSightings(db: Db, kind: SourceKind, sourceId: number, sightings: Sighting[], nowMs = Date.now()): Promise<{ added: number; updated: number }> {
+interface Existing {
+  id: number;
+  status: ServiceStatus;
+  service: string | null;
+  insecure: string | null;
+  last_seen_ms: number;
+  prev_status: ServiceStatus | null;
+  hostnames: string;
+  mac: string | null;
+}
+
+function mergeNames(stored: string, more: string[] | undefined): string {
+  if (!more?.length) return stored;
+  const all = new Set(stored ? stored.split(' ') : []);
+  for (const n of more) {
+    const clean = n.trim().replace(/\s+/g, '');
+    if (clean) all.add(clean.slice(0, 253));
+  }
+  return [...all].slice(0, 20).join(' ');
+}
+
+/**
+ * Merges sightings from one source. Call inside a transaction (the caller's: ingest,
+ * scan, capture and import each commit their source record with it).
+ */
+export async function recordSightings(db: Db, kind: SourceKind, sourceId: number, sightings: Sighting[], nowMs = Date.now()): Promise<RecordResult> {
   let added = 0;
   let updated = 0;
+  let returned = 0;
+  const queued: number[] = [];
+  let rules: RuleRow[] | null = null;
+  let cutoff: number | null = null;
   for (const s of sightings) {
-    const existing = await db.get<{ id: number; status: ServiceStatus }>('serviceFind', [s.host, s.proto, s.port]);
+    const existing = await db.get<Existing>('invFind', [s.host, s.proto, s.port]);
     let id: number;
     if (!existing) {
-      const r = await db.run('serviceInsert', [s.host, hostKey(s.host), s.proto, s.port, s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, s.service, s.firstSeenMs, s.lastSeenMs, nowMs, nowMs]);
+      const key = hostKey(s.host);
+      const insecure = insecureLabel(s.proto, s.port, s.service);
+      const r = await db.run('invInsert', [
+        s.host, key, s.proto, s.port, s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, s.service, s.banner ?? null,
+        s.firstSeenMs, s.lastSeenMs, nowMs, nowMs, insecure, mergeNames('', s.hostnames), s.mac ?? null,
+      ]);
       id = r.lastID;
       await db.run('reviewInsert', [id, 'seen', null, 'new', `first seen by ${kind} ${sourceId} (${s.evidence})`, null, 'portolan', nowMs]);
+      rules ??= await activeRules(db, nowMs);
+      const rule = firstMatch(rules, { hostKey: key, port: s.port, proto: s.proto, insecure });
+      if (rule) await applyRule(db, rule, id, nowMs);
+      else queued.push(id);
       added++;
     } else {
       id = existing.id;
-      await db.run('serviceMerge', [s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, CONF_RANK[s.confidence], s.service, s.firstSeenMs, s.lastSeenMs, id]);
+      const service = existing.service ?? s.service;
+      const insecure = insecureLabel(s.proto, s.port, service);
+      await db.run('invMerge', [
+        s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, CONF_RANK[s.confidence], s.service, s.firstSeenMs, s.lastSeenMs, id,
+        s.banner ?? null, insecure, mergeNames(existing.hostnames, s.hostnames), s.mac ?? null,
+      ]);
+      if (existing.status === 'gone' && s.lastSeenMs > existing.last_seen_ms) {
+        cutoff ??= await staleCutoff(db);
+        const closed = await db.get<{ at: number | null }>('closedAfter', [s.host, s.proto, s.port, s.lastSeenMs, s.host, s.proto, s.port, s.lastSeenMs]);
+        if (s.lastSeenMs >= cutoff && !closed?.at) {
+          const back = existing.prev_status ?? 'approved';
+          await setObserved(db, id, 'gone', back, null, 'returned', `seen again by ${kind} ${sourceId} at ${new Date(s.lastSeenMs).toISOString()}`, nowMs);
+          returned++;
+        }
+      }
       updated++;
     }
     await db.run('evidenceUpsert', [id, kind, sourceId, s.evidence, s.confidence, s.firstSeenMs, s.lastSeenMs, s.flows, s.bytes]);
   }
-  return { added, updated };
+  return { added, updated, queued, returned };
 }
 
 /** Sort keys → SQL; the only text that reaches ORDER BY. */
@@ -58,7 +129,7 @@ const SORT_SQL: Record<NonNullable<ServicesQuery['sort']>, string> = {
   lastSeen: 's.last_seen_ms',
 };
 
-interface RowDb {
+export interface RowDb {
   id: number;
   host: string;
   proto: Proto;
@@ -69,49 +140,58 @@ interface RowDb {
   service: string | null;
   first_seen_ms: number;
   last_seen_ms: number;
+  created_at: number;
+  insecure: string | null;
+  reason: string | null;
+  owner: string | null;
+  reviewed_by: string | null;
+  reviewed_at: number | null;
+  hostnames: string;
+  mac: string | null;
+  banner: string | null;
   sources: string | null;
   flows: number | null;
   bytes: number | null;
 }
 
+/** The columns of a full row; evidence totals come from correlated subqueries on the page only. */
+export const ROW_SELECT = `SELECT s.id, s.host, s.proto, s.port, s.evidence, s.confidence, s.status, s.service, s.first_seen_ms, s.last_seen_ms,
+       s.created_at, s.insecure, s.reason, s.owner, s.reviewed_by, s.reviewed_at, s.hostnames, s.mac, s.banner,
+       (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT e.source_kind || ':' || e.source_id AS label FROM service_evidence e WHERE e.service_id = s.id ORDER BY e.last_seen_ms)) AS sources,
+       (SELECT SUM(e.flows) FROM service_evidence e WHERE e.service_id = s.id) AS flows,
+       (SELECT SUM(e.bytes) FROM service_evidence e WHERE e.service_id = s.id) AS bytes
+     FROM services s`;
+
 export function isoMs(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+export type StatusCounts = ServicesPage['counts'];
+
+export async function statusCounts(db: Db): Promise<StatusCounts> {
+  const counts = { new: 0, approved: 0, flagged: 0, gone: 0, ignored: 0 };
+  for (const c of await db.all<{ status: ServiceStatus; n: number }>('invCounts')) if (c.status in counts) counts[c.status] = c.n;
+  return counts;
 }
 
 /** Pages through the inventory with a server-side filter and sort. */
 export async function listServices(db: Db, input: ServicesQuery): Promise<ServicesPage> {
   const q = ServicesQuerySchema.parse(input);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.status !== 'all') {
-    where.push('s.status = ?');
-    params.push(q.status);
-  }
-  const search = q.search.trim();
-  if (search) {
-    const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(`(s.host LIKE ? ESCAPE '\\' OR CAST(s.port AS TEXT) = ? OR s.service LIKE ? ESCAPE '\\' OR s.status = ? OR s.proto = ? OR s.evidence = ?)`);
-    params.push(like, search, like, search.toLowerCase(), search.toLowerCase(), search.toLowerCase());
-  }
-  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const w = filterWhere({ status: q.status, search: q.search, port: q.port, proto: q.proto, subnet: q.subnet, insecure: q.insecure, since: q.since });
   const dir = q.dir === 'desc' ? 'DESC' : 'ASC';
-  // Tie-breakers make paging stable.
-  const order = `${SORT_SQL[q.sort]} ${dir}, s.host_key ${dir}, s.proto, s.port`;
+  // Tie-breakers make paging stable (and match the indexes, so no sort of the whole table).
+  const order = q.sort === 'host' ? `s.host_key ${dir}, s.proto, s.port` : `${SORT_SQL[q.sort]} ${dir}, s.host_key ${dir}, s.proto, s.port`;
+  // Page the ids first, then compute the evidence columns for that page only: with the
+  // correlated subqueries in one query SQLite evaluates them for every row before sorting.
   const rows = await db.query<RowDb>(
-    `SELECT s.id, s.host, s.proto, s.port, s.evidence, s.confidence, s.status, s.service, s.first_seen_ms, s.last_seen_ms,
-       (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT e.source_kind || ':' || e.source_id AS label FROM service_evidence e WHERE e.service_id = s.id ORDER BY e.last_seen_ms)) AS sources,
-       (SELECT SUM(e.flows) FROM service_evidence e WHERE e.service_id = s.id) AS flows,
-       (SELECT SUM(e.bytes) FROM service_evidence e WHERE e.service_id = s.id) AS bytes
-     FROM services s ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    [...params, q.limit, q.offset],
+    `${ROW_SELECT} WHERE s.id IN (SELECT s.id FROM services s ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
+    [...w.params, q.limit, q.offset],
   );
-  const total = (await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM services s ${whereSql}`, params))[0]?.n ?? 0;
-  const counts = { new: 0, approved: 0, flagged: 0, gone: 0 };
-  for (const c of await db.all<{ status: ServiceStatus; n: number }>('serviceCounts')) counts[c.status] = c.n;
-  return { rows: rows.map(toRow), total, counts };
+  const total = (await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM services s ${w.sql}`, w.params))[0]?.n ?? 0;
+  return { rows: rows.map(toRow), total, counts: await statusCounts(db) };
 }
 
-function toRow(r: RowDb): ServiceRow {
+export function toRow(r: RowDb): ServiceRow {
   return {
     id: r.id,
     host: r.host,
@@ -126,5 +206,14 @@ function toRow(r: RowDb): ServiceRow {
     sources: r.sources ? r.sources.split(' ') : [],
     flows: r.flows ?? 0,
     bytes: r.bytes ?? 0,
+    insecure: r.insecure,
+    reason: r.reason,
+    owner: r.owner,
+    reviewedBy: r.reviewed_by,
+    reviewedAt: r.reviewed_at === null ? null : isoMs(r.reviewed_at),
+    createdAt: isoMs(r.created_at),
+    hostnames: r.hostnames ? r.hostnames.split(' ') : [],
+    mac: r.mac,
+    banner: r.banner,
   };
 }

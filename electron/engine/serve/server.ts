@@ -134,6 +134,8 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
     });
     await pipeline(req, createWriteStream(dest, { mode: 0o600 }));
     granted.add(dest);
+    // The evidence names the user's file, not this temporary copy.
+    engine.labelSource(dest, `upload: ${basename(url.searchParams.get('name') ?? name).slice(0, 200)}`);
     send(res, 200, JSON.stringify({ path: dest, bytes }), 'application/json');
   }
 

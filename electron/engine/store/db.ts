@@ -65,7 +65,8 @@ export class Db {
     });
     const db = new Db(raw, path);
     try {
-      await db.exec('PRAGMA busy_timeout = 5000');
+      // Long ingests hold the write lock for seconds; other processes wait rather than fail.
+      await db.exec('PRAGMA busy_timeout = 60000');
       await db.exec('PRAGMA foreign_keys = ON');
       if (path !== ':memory:') await db.exec('PRAGMA journal_mode = WAL');
       await db.exec('PRAGMA synchronous = NORMAL');

@@ -180,11 +180,172 @@ CREATE TABLE snapshots (
   note        TEXT NOT NULL DEFAULT '',
   scope       TEXT NOT NULL DEFAULT 'all',
   canonical_json TEXT NOT NULL,        -- the sealed canonical form
-  sha256      TEXT NOT NULL,           -- hex SHA-256 of canonical_json
+  sha256      TEXT NOT NULL,           -- hex seal: SHA-256 over the per-item hash list covering canonical_json (docs/snapshots.md)
   prev_sha256 TEXT                     -- the previous snapshot's seal (chain)
 );
 CREATE TRIGGER snapshots_no_update BEFORE UPDATE ON snapshots BEGIN SELECT RAISE(ABORT, 'snapshots are immutable'); END;
 CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots BEGIN SELECT RAISE(ABORT, 'snapshots are immutable'); END;
+`,
+  },
+  {
+    version: 2,
+    name: 'connect scanner',
+    sql: `
+-- The connect scanner (docs/scanner.md). scan_runs gains what a run asked for and found;
+-- status stays running | complete | incomplete (cancelled, failed or crashed: what was
+-- stored before is kept). Counts are probes (one per address and port).
+ALTER TABLE scan_runs ADD COLUMN excludes TEXT NOT NULL DEFAULT '';      -- exclusions as typed
+ALTER TABLE scan_runs ADD COLUMN addresses TEXT NOT NULL DEFAULT '0';    -- distinct addresses after exclusions, decimal text (an IPv6 /64 does not fit an INTEGER)
+ALTER TABLE scan_runs ADD COLUMN port_count INTEGER NOT NULL DEFAULT 0;  -- distinct ports per address
+ALTER TABLE scan_runs ADD COLUMN probes_total INTEGER NOT NULL DEFAULT 0; -- addresses x ports (saturates at 2^53)
+ALTER TABLE scan_runs ADD COLUMN probes_done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scan_runs ADD COLUMN open INTEGER NOT NULL DEFAULT 0;        -- probes with state open
+ALTER TABLE scan_runs ADD COLUMN closed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scan_runs ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scan_runs ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;      -- probes with state error (local failure, OS refusal)
+ALTER TABLE scan_runs ADD COLUMN resolved_json TEXT NOT NULL DEFAULT '[]'; -- [{name, addresses}] and [{name, reason}] for names that did not resolve
+ALTER TABLE scan_runs ADD COLUMN warnings_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE scan_runs ADD COLUMN started_host TEXT;                      -- machine the scan ran on (os.hostname)
+-- source_addr (migration 1) holds the local addresses probes came from, comma-separated.
+
+ALTER TABLE probe_results ADD COLUMN service TEXT;                       -- guess from the banner, else the port's usual name (open only)
+ALTER TABLE probe_results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1; -- connect attempts that counted (retries of silent ports)
+CREATE INDEX probe_results_state ON probe_results(scan_id, state);
+
+-- Per host of a run: counts by state, and a flag when the host looks wrong, e.g.
+-- accepts-all: every port probed (8 or more) completed the handshake, as a proxy, tarpit
+-- or firewall answering for the host does; its open ports are not fed to the inventory.
+CREATE TABLE scan_hosts (
+  scan_id     INTEGER NOT NULL REFERENCES scan_runs(id) ON DELETE CASCADE,
+  host        TEXT NOT NULL,
+  open        INTEGER NOT NULL,
+  closed      INTEGER NOT NULL,
+  filtered    INTEGER NOT NULL,
+  errors      INTEGER NOT NULL,
+  flag        TEXT,                    -- accepts-all | NULL
+  PRIMARY KEY (scan_id, host)
+);
+`,
+  },
+  {
+    version: 3,
+    name: 'inventory review, rules, imports',
+    sql: `
+-- The current review, kept on the service row so lists need no join; the history in
+-- reviews stays the record. status gains 'ignored'.
+ALTER TABLE services ADD COLUMN prev_status TEXT;     -- status a gone service returns to when seen again
+ALTER TABLE services ADD COLUMN insecure TEXT;        -- insecure protocol label (telnet, ftp, ...), NULL if none known
+ALTER TABLE services ADD COLUMN reason TEXT;          -- current justification / flag / ignore / gone reason
+ALTER TABLE services ADD COLUMN owner TEXT;           -- accountable owner (approved)
+ALTER TABLE services ADD COLUMN reviewed_by TEXT;     -- who set the current status: user, portolan, or rule:N
+ALTER TABLE services ADD COLUMN reviewed_at INTEGER;  -- ms
+ALTER TABLE services ADD COLUMN rule_id INTEGER;      -- rules.id that ignored or approved it, if a rule did
+ALTER TABLE services ADD COLUMN ignore_until INTEGER; -- ms, an ignore by review ends then (NULL: no end); rule ignores follow their rule
+ALTER TABLE services ADD COLUMN hostnames TEXT NOT NULL DEFAULT ''; -- space-separated names of the host (imports)
+ALTER TABLE services ADD COLUMN mac TEXT;             -- MAC address of the host, lower-case colon form (imports)
+-- Indexes shaped like the list's filters and sorts (each ends in the host order used as
+-- the tie-breaker), so a page of 100,000 services never sorts the whole table.
+CREATE INDEX services_created ON services(created_at);
+CREATE INDEX services_port ON services(port, host_key, proto);
+CREATE INDEX services_status_host ON services(status, host_key, proto, port);
+CREATE INDEX services_last_seen ON services(last_seen_ms, host_key);
+CREATE INDEX services_first_seen ON services(first_seen_ms, host_key);
+CREATE INDEX services_insecure ON services(insecure, host_key) WHERE insecure IS NOT NULL;
+CREATE INDEX reviews_service ON reviews(service_id, at);
+
+-- Ignore and auto-approve rules. Host / subnet are stored with the host_key range they
+-- cover so matching is a range test. Deleted rules are kept (deleted_at) for the history.
+CREATE TABLE rules (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,           -- ignore | approve
+  host        TEXT,                    -- one address, as typed (normalised)
+  subnet      TEXT,                    -- CIDR, normalised to its network address
+  lo_key      TEXT,                    -- first host_key covered (NULL: any host)
+  hi_key      TEXT,                    -- last host_key covered
+  port        INTEGER,                 -- NULL: any port
+  proto       TEXT,                    -- tcp | udp, NULL: both
+  reason      TEXT NOT NULL,
+  owner       TEXT,                    -- approve rules: the owner given to what they approve
+  expires_at  INTEGER,                 -- ms; NULL never
+  created_by  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,        -- ms
+  updated_at  INTEGER NOT NULL,        -- ms
+  deleted_at  INTEGER                  -- ms; NULL while the rule exists
+);
+
+-- Inventory settings, e.g. gone_after_days.
+CREATE TABLE inventory_settings (
+  key         TEXT PRIMARY KEY,
+  value       TEXT NOT NULL
+);
+
+-- nmap / masscan imports: the file's hash (a re-import of the same bytes is skipped)
+-- and what it held.
+ALTER TABLE imports ADD COLUMN file_sha256 TEXT;     -- hex SHA-256 of the file
+ALTER TABLE imports ADD COLUMN scanner_version TEXT;
+ALTER TABLE imports ADD COLUMN scan_ended_at INTEGER; -- ms, the tool's own end time (runstats), NULL if cut off
+ALTER TABLE imports ADD COLUMN hosts INTEGER NOT NULL DEFAULT 0;      -- host elements read
+ALTER TABLE imports ADD COLUMN open_ports INTEGER NOT NULL DEFAULT 0; -- open ports stored as services
+ALTER TABLE imports ADD COLUMN warnings_json TEXT NOT NULL DEFAULT '[]';
+CREATE UNIQUE INDEX imports_sha ON imports(file_sha256) WHERE file_sha256 IS NOT NULL;
+
+-- Ports an imported report lists as closed (open ones become services): with the
+-- scanner's probe_results they make an approved or flagged service gone.
+CREATE TABLE import_ports (
+  import_id   INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+  host        TEXT NOT NULL,
+  proto       TEXT NOT NULL,
+  port        INTEGER NOT NULL,
+  state       TEXT NOT NULL,           -- closed (only closed is stored)
+  reason      TEXT,                    -- the tool's reason, e.g. conn-refused, reset
+  seen_at     INTEGER NOT NULL,        -- ms, the host's scan time
+  PRIMARY KEY (import_id, host, proto, port)
+);
+CREATE INDEX import_ports_key ON import_ports(host, proto, port, seen_at);
+CREATE INDEX IF NOT EXISTS probe_results_key ON probe_results(host, proto, port, probed_at);
+`,
+  },
+  {
+    version: 4,
+    name: 'capture profiles, live capture, flow flags',
+    sql: `
+-- Named protocol choices (docs/capture.md): transports, app protocols, ignore list.
+CREATE TABLE capture_profiles (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,    -- as the analyst typed it
+  selection_json TEXT NOT NULL,        -- {transports, apps, ignore} (electron/shared/capture.ts)
+  created_at  INTEGER NOT NULL,        -- ms
+  updated_at  INTEGER NOT NULL         -- ms
+);
+
+-- Live captures and filtered ingests. captures.filter (migration 1) holds the BPF in force.
+ALTER TABLE captures ADD COLUMN interface TEXT;          -- live: interface name; NULL for files
+ALTER TABLE captures ADD COLUMN selection_json TEXT;     -- protocol choice in force; NULL: everything
+ALTER TABLE captures ADD COLUMN profile TEXT;            -- capture profile name the choice came from
+ALTER TABLE captures ADD COLUMN kernel_drops INTEGER;    -- live: packets the kernel dropped (ps_drop)
+ALTER TABLE captures ADD COLUMN if_drops INTEGER;        -- live: packets the interface or driver dropped (ps_ifdrop)
+ALTER TABLE captures ADD COLUMN app_drops INTEGER;       -- live: packets dropped because Portolan fell behind
+ALTER TABLE captures ADD COLUMN filtered_out INTEGER NOT NULL DEFAULT 0; -- packets the protocol choice left out (files)
+-- A file may be ingested once per protocol choice; an unfiltered ingest covers every choice.
+DROP INDEX captures_complete_sha;
+CREATE UNIQUE INDEX captures_complete_sha_filter ON captures(file_sha256, filter) WHERE status = 'complete';
+
+ALTER TABLE flows ADD COLUMN server_name TEXT;           -- TLS SNI the client asked for, NULL if none
+ALTER TABLE flows ADD COLUMN flags TEXT NOT NULL DEFAULT ''; -- comma-separated: synack-bad-ack (no SYN-ACK acknowledged the SYN)
+
+-- Hosts that answered SYN-ACK on an implausible share of probed ports (SYN proxy,
+-- tarpit): their bare-handshake ports are counted here instead of listed as services.
+CREATE TABLE answering_hosts (
+  capture_id  INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+  host        TEXT NOT NULL,
+  proto       TEXT NOT NULL,           -- tcp
+  probed_ports INTEGER NOT NULL,       -- distinct ports that received a SYN
+  answered_ports INTEGER NOT NULL,     -- of those, ports that answered SYN-ACK
+  collapsed_ports INTEGER NOT NULL,    -- answered ports left out of the inventory (no conversation on them)
+  first_us    INTEGER NOT NULL,        -- µs
+  last_us     INTEGER NOT NULL,        -- µs
+  PRIMARY KEY (capture_id, host, proto)
+);
 `,
   },
   {

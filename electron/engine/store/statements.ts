@@ -3,7 +3,16 @@
  * order the comment gives. List queries with a user-chosen sort are built in
  * inventory.ts from whitelisted fragments only.
  */
+import { CAPTURE_STATEMENTS } from './statements-capture';
+import { INVENTORY_STATEMENTS } from './statements-inventory';
+import { SCAN_STATEMENTS } from './statements-scan';
+import { SNAPSHOT_STATEMENTS } from './statements-snapshots';
+
 export const STATEMENTS = {
+  ...SNAPSHOT_STATEMENTS,
+  ...INVENTORY_STATEMENTS,
+  ...SCAN_STATEMENTS,
+  ...CAPTURE_STATEMENTS,
   // (id, kind, status, params_json, started_at, owner_pid, owner_host)
   jobInsert: `INSERT INTO jobs (id, kind, status, params_json, started_at, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   // (status, progress_json, result_json, warnings_json, error_json, ended_at, id)
@@ -22,6 +31,12 @@ export const STATEMENTS = {
   captureFinish: `UPDATE captures SET format = ?, link_types = ?, first_us = ?, last_us = ?, packets = ?, bytes = ?, undecoded = ?, flows = ?, warnings_json = ?, status = ? WHERE id = ?`,
   // (id)
   captureDelete: `DELETE FROM captures WHERE id = ?`,
+  // (file_sha256, filter) — a live job is ingesting the same file
+  captureRunningBySha: `SELECT c.id FROM captures c JOIN jobs j ON j.id = c.job_id WHERE c.file_sha256 = ? AND c.filter = ? AND c.status = 'running' AND j.status = 'running'`,
+  // (file_sha256, filter) — the evidence of partial ingests about to be replaced
+  evidenceDeleteIncomplete: `DELETE FROM service_evidence WHERE source_kind = 'capture' AND source_id IN (SELECT id FROM captures WHERE file_sha256 = ? AND filter = ? AND status IN ('incomplete', 'running') AND (job_id IS NULL OR job_id NOT IN (SELECT id FROM jobs WHERE status = 'running')))`,
+  // (file_sha256, filter) — partial ingests replaced by a new one (their flows cascade)
+  captureDeleteIncomplete: `DELETE FROM captures WHERE file_sha256 = ? AND filter = ? AND status IN ('incomplete', 'running') AND (job_id IS NULL OR job_id NOT IN (SELECT id FROM jobs WHERE status = 'running'))`,
 
   // (capture_id, transport, src_ip, src_port, dest_ip, dest_port, start_us, end_us, packets_in,
   //  packets_out, bytes_in, bytes_out, ack_packets_in, ack_packets_out, syn, syn_ack, fin, rst,

@@ -4,7 +4,7 @@
  */
 import { onBeforeUnmount, ref } from 'vue';
 
-export const ROUTES = ['overview', 'capture', 'scan', 'new-ports', 'inventory', 'snapshots'] as const;
+export const ROUTES = ['overview', 'capture', 'scan', 'new-ports', 'inventory', 'snapshots', 'host'] as const;
 export type RouteId = (typeof ROUTES)[number];
 export const DEFAULT_ROUTE: RouteId = 'overview';
 
@@ -15,6 +15,23 @@ export function parseRoute(hash: string): RouteId {
 
 export function routeHref(id: RouteId): string {
   return `#/${id}`;
+}
+
+/** What follows the route id: `#/host/192.0.2.1` → `192.0.2.1` (decoded), '' when nothing does. */
+export function routeParam(hash: string): string {
+  const rest = hash.replace(/^#\/?/, '').split('?')[0] ?? '';
+  const i = rest.indexOf('/');
+  if (i < 0) return '';
+  try {
+    return decodeURIComponent(rest.slice(i + 1));
+  } catch {
+    return '';
+  }
+}
+
+/** Link to a host's page. */
+export function hostHref(host: string): string {
+  return `#/host/${encodeURIComponent(host)}`;
 }
 
 export function useHashRoute() {

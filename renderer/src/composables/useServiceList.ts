@@ -37,7 +37,7 @@ export const COLUMNS: readonly Column[] = [
   { id: 'sources', label: 'Sources' },
 ];
 
-export const STATUS_OPTIONS: readonly StatusFilter[] = ['all', 'new', 'approved', 'flagged', 'gone'];
+export const STATUS_OPTIONS: readonly StatusFilter[] = ['all', 'new', 'approved', 'flagged', 'gone', 'ignored'];
 
 /** One cell as shown: text, plus the raw value for tests and copy-paste. */
 export interface Cell {

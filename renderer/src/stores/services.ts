@@ -27,7 +27,10 @@ export const DEFAULT_PAGE_SIZE = 500;
 const RELOAD_WAIT_MS = 250;
 const RELOAD_MAX_WAIT_MS = 1500;
 
-const ZERO_COUNTS: StatusCounts = { new: 0, approved: 0, flagged: 0, gone: 0 };
+const ZERO_COUNTS: StatusCounts = { new: 0, approved: 0, flagged: 0, gone: 0, ignored: 0 };
+
+/** Narrower server-side filters (review queue and inventory toolbars). */
+export type ServiceFilters = Pick<ServicesQuery, 'port' | 'proto' | 'subnet' | 'insecure'>;
 
 /**
  * Defines one services store. Two exist: the whole inventory, and the review queue,
@@ -43,6 +46,7 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
     const dir = ref<SortDir>('asc');
     const offset = ref(0);
     const limit = ref(DEFAULT_PAGE_SIZE);
+    const filters = ref<ServiceFilters>({});
 
     // Rows are replaced whole, never mutated: a shallow ref avoids deep proxies on 5000 rows.
     const rows = shallowRef<ServiceRow[]>([]);
@@ -55,7 +59,7 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
     let seq = 0;
 
     function query(): ServicesQuery {
-      return { status: status.value, search: search.value, sort: sort.value, dir: dir.value, offset: offset.value, limit: limit.value };
+      return { status: status.value, search: search.value, sort: sort.value, dir: dir.value, offset: offset.value, limit: limit.value, ...filters.value };
     }
 
     /** Fetches the page for the current query; a slower, older reply never overwrites a newer one. */
@@ -93,6 +97,22 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
 
     function setSearch(next: string): Promise<void> {
       search.value = next;
+      offset.value = 0;
+      return reload();
+    }
+
+    /** Replaces the narrower filters (undefined fields are dropped). */
+    function setFilters(next: ServiceFilters): Promise<void> {
+      filters.value = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined && v !== '')) as ServiceFilters;
+      offset.value = 0;
+      return reload();
+    }
+
+    /** Sets the sort outright (the review queue's "group by"). */
+    function setSort(key: SortKey, direction: SortDir = 'asc'): Promise<void> {
+      if (sort.value === key && dir.value === direction) return Promise.resolve();
+      sort.value = key;
+      dir.value = direction;
       offset.value = 0;
       return reload();
     }
@@ -136,6 +156,7 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
       dir,
       offset,
       limit,
+      filters,
       rows,
       total,
       counts,
@@ -145,6 +166,8 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
       reload,
       setStatus,
       setSearch,
+      setFilters,
+      setSort,
       sortBy,
       page,
     };

@@ -1,12 +1,30 @@
-/** `portolan ingest FILE... [--db PATH] [--json]` */
+/**
+ * `portolan ingest FILE... [--protocols LIST] [--ignore LIST] [--db PATH] [--json]`
+ *
+ * --protocols / --ignore apply the same protocol choice a live capture would
+ * (docs/capture.md): the same packets are kept, so a file and a capture agree.
+ */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
+import { resolveSelection, SelectionError } from '../../filters/selection';
 import { dbPath, UsageError } from '../common';
+import { selectionFromFlags } from './capture';
 
 export async function cmdIngest(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, json: { type: 'boolean' }, protocols: { type: 'string', short: 'p', multiple: true }, ignore: { type: 'string', multiple: true } },
+  });
   if (!positionals.length) throw new UsageError('ingest needs at least one capture file');
+  const selection = selectionFromFlags(values.protocols, values.ignore);
+  try {
+    resolveSelection(selection);
+  } catch (err) {
+    if (err instanceof SelectionError) throw new UsageError(err.message);
+    throw err;
+  }
   const engine = await Engine.open({ dbPath: dbPath(values.db) });
   try {
     const files = positionals.map((p) => resolve(p));
@@ -17,8 +35,19 @@ export async function cmdIngest(args: string[]): Promise<number> {
         process.stderr.write(`\r${j.progress.message ?? ''} ${pct}%   `);
       }
     });
-    const job = await engine.startIngest(files);
+    const job = await engine.startIngest(files, selection);
+    // Ctrl-C / SIGTERM cancel the job cleanly: what was read is stored, the capture is
+    // marked incomplete, and the next ingest of the same file replaces it.
+    let interrupted = false;
+    const stop = (): void => {
+      interrupted = true;
+      engine.jobs.cancel(job.id);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const end = await engine.jobs.wait(job.id);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     off();
     if (progress) process.stderr.write('\r\x1b[K');
     const result = (end.result ?? { files: [] }) as { files?: Array<Record<string, unknown>> };
@@ -26,18 +55,21 @@ export async function cmdIngest(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ job: end.id, status: end.status, error: end.error, ...result }, null, 2) + '\n');
     } else {
       for (const f of result.files ?? []) {
+        const n = (v: unknown, one: string, many: string): string => `${v} ${v === 1 ? one : many}`;
         const line = f.status === 'failed'
           ? `${f.path}: failed: ${f.error}`
           : f.status === 'skipped'
-            ? `${f.path}: already ingested (capture ${f.captureId}), skipped`
-            : `${f.path}: ${f.packets} packets, ${f.flows} flows, ${f.listeners} listening services (${f.added} new)${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
-        process.stdout.write(line + '\n');
+            ? `${f.path}: ${f.captureId ? `already ingested (capture ${f.captureId}), skipped` : ((f.warnings as string[] | undefined)?.[0] ?? 'skipped')}`
+            : `${f.path}: ${n(f.packets, 'packet', 'packets')}, ${n(f.flows, 'flow', 'flows')}, ${n(f.listeners, 'listening service', 'listening services')} (${f.added} new)${typeof f.filteredOut === 'number' ? `, ${n(f.filteredOut, 'packet', 'packets')} outside the protocol choice` : ''}${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
+        // A failure is reported once, on stderr, below.
+        if (f.status !== 'failed') process.stdout.write(line + '\n');
         for (const w of (f.warnings as string[] | undefined) ?? []) if (f.status !== 'skipped') process.stderr.write(`portolan: warning: ${f.path}: ${w}\n`);
       }
     }
     if (end.status !== 'done') {
-      if (!values.json) process.stderr.write(`portolan: error: ${end.error?.message ?? end.status}\n`);
-      return 1;
+      // Always one line on stderr, with --json too (the details are in the JSON).
+      process.stderr.write(`portolan: error: ${interrupted ? 'interrupted; what was read is stored (capture marked incomplete)' : (end.error?.message ?? end.status)}\n`);
+      return interrupted ? 130 : 1;
     }
     return 0;
   } finally {

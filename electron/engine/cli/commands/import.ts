@@ -1,0 +1,49 @@
+/**
+ * `portolan import FILE... [--db PATH] [--json]`: nmap (-oX) and masscan (-oX) reports.
+ *
+ * Exit codes: 0 every file imported or already imported (a file cut off before
+ * </nmaprun> is imported as far as it goes, marked INCOMPLETE, with a warning); 1 a file
+ * was not a readable report (nothing of it stored; the others are); 2 bad command line.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Engine } from '../../engine';
+import type { ImportOutcome } from '../../importers/import';
+import { dbPath, UsageError } from '../common';
+
+export const IMPORT_HELP = `  portolan import FILE... [--db PATH] [--json]
+      Import nmap / masscan XML reports (-oX): open ports become services (evidence
+      import, the scan's own time), closed ports can make approved services gone.`;
+
+export async function cmdImport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+  if (!positionals.length) throw new UsageError('import needs at least one nmap or masscan XML file');
+  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  try {
+    const job = await engine.inventory.startImport(positionals.map((p) => resolve(p)));
+    const end = await engine.jobs.wait(job.id);
+    await engine.inventory.idle();
+    const result = (end.result ?? { files: [] }) as { files?: ImportOutcome[] };
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ job: end.id, status: end.status, error: end.error, ...result }, null, 2) + '\n');
+    } else {
+      for (const f of result.files ?? []) {
+        const line =
+          f.status === 'failed'
+            ? `${f.path}: failed: ${f.error}`
+            : f.status === 'skipped'
+              ? `${f.path}: already imported (import ${f.importId}), skipped`
+              : `${f.path}: ${f.tool}, ${f.hosts} hosts, ${f.open} open ports (${f.added} new), ${f.closed} closed${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
+        process.stdout.write(line + '\n');
+        if (f.status !== 'skipped') for (const w of f.warnings) process.stderr.write(`portolan: warning: ${f.path}: ${w}\n`);
+      }
+    }
+    if (end.status !== 'done') {
+      if (!values.json) process.stderr.write(`portolan: error: ${end.error?.message ?? end.status}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}

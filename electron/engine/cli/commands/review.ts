@@ -1,0 +1,135 @@
+/**
+ * `portolan review HOST:PORT/PROTO... --approve --reason TEXT --owner NAME`
+ * `portolan review --flag --reason TEXT [filters]`          (bulk: default --status new)
+ * `portolan review HOST:PORT/PROTO --history [--json]`
+ *
+ * Exit codes: 0 done (repeating a review that is already in place is done, not an
+ * error); 1 a named service is not in the inventory, or its status does not allow the
+ * action (e.g. approving a gone service); 2 the command line is wrong.
+ */
+import { parseArgs } from 'node:util';
+import { StatusFilter } from '../../../shared/model';
+import type { HistoryEvent, ReviewAction } from '../../../shared/inventory';
+import { Engine } from '../../engine';
+import { findServiceId } from '../../inventory/review';
+import { dbPath, UsageError } from '../common';
+import { servicesTable } from '../format';
+import { FILTER_OPTIONS, parseFilter, parseServiceKey, parseTime, type ServiceKey } from '../inventory-args';
+
+export const REVIEW_HELP = `  portolan review [HOST:PORT/PROTO...] --approve --reason TEXT --owner NAME
+                 | --flag --reason TEXT [--owner NAME]
+                 | --ignore --reason TEXT [--expires ISO|DURATION]
+                 | --reopen --reason TEXT
+                 | --history [--json]
+                 [--status S] [--host A] [--subnet CIDR] [--port N] [--proto P]
+                 [--insecure] [--since ISO|DURATION] [--dry-run] [--db PATH]
+      Review services by key, or in bulk by filter (bulk defaults to --status new).
+      The history records who ($PORTOLAN_USER or your login), when and why.`;
+
+const ACTIONS = ['approve', 'flag', 'ignore', 'reopen'] as const;
+
+const key = (k: ServiceKey) => `${k.host.includes(':') ? `[${k.host}]` : k.host}:${k.port}/${k.proto}`;
+
+function historyTable(events: HistoryEvent[]): string {
+  const head = ['WHEN', 'ACTION', 'FROM', 'TO', 'WHO', 'OWNER', 'WHY'];
+  const body = events.map((e) => [e.at, e.action, e.from ?? '', e.to, e.actor, e.owner ?? '', e.reason ?? '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [head, ...body].map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export async function cmdReview(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      approve: { type: 'boolean' },
+      flag: { type: 'boolean' },
+      ignore: { type: 'boolean' },
+      reopen: { type: 'boolean' },
+      history: { type: 'boolean' },
+      reason: { type: 'string' },
+      owner: { type: 'string' },
+      expires: { type: 'string' },
+      status: { type: 'string' },
+      since: { type: 'string' },
+      json: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      ...FILTER_OPTIONS,
+    },
+  });
+  const chosen = [...ACTIONS, 'history' as const].filter((a) => values[a]);
+  if (chosen.length !== 1) throw new UsageError('give exactly one of --approve, --flag, --ignore, --reopen, --history');
+  const action = chosen[0]!;
+  const targets = positionals.map(parseServiceKey);
+  const filter = parseFilter(values);
+  const status = values.status === undefined ? undefined : StatusFilter.safeParse(values.status);
+  if (status && !status.success) throw new UsageError(`--status must be one of ${StatusFilter.options.join(', ')}`);
+  const since = values.since === undefined ? undefined : parseTime('--since', values.since, -1);
+  const bulk = Object.keys(filter).length > 0 || status !== undefined || since !== undefined;
+  if (targets.length && bulk) throw new UsageError('give services by HOST:PORT/PROTO or by filter flags, not both');
+  if (!targets.length && !bulk) throw new UsageError('name a service (HOST:PORT/PROTO) or narrow by --status, --host, --subnet, --port, --proto, --insecure or --since');
+  if (action === 'history') {
+    if (targets.length !== 1) throw new UsageError('--history takes one HOST:PORT/PROTO');
+  } else {
+    if (values.reason === undefined || values.reason.trim() === '') throw new UsageError(`--${action} needs --reason TEXT`);
+    if (action === 'approve' && (values.owner === undefined || values.owner.trim() === '')) throw new UsageError('--approve needs --owner NAME (who answers for this service)');
+    if (values.expires !== undefined && action !== 'ignore') throw new UsageError('--expires goes with --ignore only');
+  }
+  const expiresAt = values.expires === undefined ? undefined : parseTime('--expires', values.expires, 1);
+
+  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  try {
+    const ids: number[] = [];
+    for (const t of targets) {
+      const id = await findServiceId(engine.db, t.host, t.proto, t.port);
+      if (id === null) {
+        process.stderr.write(`portolan: error: ${key(t)} is not in the inventory\n`);
+        return 1;
+      }
+      ids.push(id);
+    }
+    if (action === 'history') {
+      const h = await engine.handle('service.history', { id: ids[0]! });
+      process.stdout.write(values.json ? JSON.stringify(h, null, 2) + '\n' : `${key(targets[0]!)}  ${h.service.status}${h.service.owner ? `  owner ${h.service.owner}` : ''}${h.service.insecure ? `  insecure: ${h.service.insecure}` : ''}\n${historyTable(h.events)}`);
+      return 0;
+    }
+    const act = action as ReviewAction;
+    const bulkFilter = { ...filter, status: status?.data ?? 'new', since };
+    if (values['dry-run']) {
+      const page = await engine.handle('services.list', ids.length ? { limit: 5000 } : { ...bulkFilter, limit: 5000 });
+      const rows = ids.length ? page.rows.filter((r) => ids.includes(r.id)) : page.rows;
+      process.stdout.write(servicesTable(rows));
+      process.stdout.write(`${ids.length || page.total} services would be considered for ${act} (dry run, nothing changed)\n`);
+      return 0;
+    }
+    // Named services whose status does not allow the action are an error, not a silent skip.
+    const before = new Map<number, string>();
+    for (const id of ids) before.set(id, (await engine.handle('service.history', { id })).service.status);
+    const r = await engine.handle('review.apply', {
+      ...(ids.length ? { ids } : { filter: bulkFilter }),
+      action: act,
+      reason: values.reason!,
+      ...(values.owner !== undefined && (act === 'approve' || act === 'flag') ? { owner: values.owner } : {}),
+      ...(expiresAt ? { expiresAt } : {}),
+    });
+    const refused = ids.filter((id) => !r.ids.includes(id) && !sameAlready(before.get(id), act));
+    if (values.json) process.stdout.write(JSON.stringify({ action: act, actor: engine.inventory.actor, ...r }, null, 2) + '\n');
+    else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped} unchanged (by ${engine.inventory.actor})\n`);
+    if (refused.length) {
+      for (const id of refused) {
+        const t = targets[ids.indexOf(id)]!;
+        process.stderr.write(`portolan: error: cannot ${act} ${key(t)}: it is ${before.get(id)}${before.get(id) === 'gone' ? ' (only --reopen applies until it is seen again)' : ''}\n`);
+      }
+      return 1;
+    }
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** True when the service already had the action's target status (a repeat, not a refusal). */
+function sameAlready(status: string | undefined, act: ReviewAction): boolean {
+  return status === { approve: 'approved', flag: 'flagged', ignore: 'ignored', reopen: 'new' }[act];
+}

@@ -1,0 +1,101 @@
+/**
+ * `portolan rules [list] [--json]`
+ * `portolan rules add --ignore|--approve [--host A | --subnet CIDR] [--port N] [--proto P]
+ *                     --reason TEXT [--owner NAME] [--expires ISO|DURATION]`
+ * `portolan rules delete ID`
+ * `portolan rules gone-after DAYS`   (0: only a closed port makes a service gone)
+ */
+import { parseArgs } from 'node:util';
+import type { Rule } from '../../../shared/inventory';
+import { Engine } from '../../engine';
+import { goneAfterDays } from '../../inventory/gone';
+import { dbPath, UsageError } from '../common';
+import { parseFilter, parseTime } from '../inventory-args';
+
+export const RULES_HELP = `  portolan rules [list] [--json]
+  portolan rules add --ignore|--approve [--host A | --subnet CIDR] [--port N]
+                     [--proto tcp|udp] --reason TEXT [--owner NAME] [--expires ISO|DURATION]
+  portolan rules delete ID
+  portolan rules gone-after DAYS
+      Ignore and auto-approve rules (applied to new services and, when saved, to the
+      queue); the period after which an unseen approved/flagged service is gone.`;
+
+function table(rules: Rule[]): string {
+  if (!rules.length) return 'no rules\n';
+  const head = ['ID', 'KIND', 'MATCH', 'OWNER', 'EXPIRES', 'HITS', 'REASON'];
+  const body = rules.map((r) => [
+    String(r.id),
+    r.active ? r.kind : `${r.kind} (expired)`,
+    [r.host ?? r.subnet ?? 'any host', r.port === null ? 'any port' : `port ${r.port}`, r.proto ?? 'tcp+udp'].join(' '),
+    r.owner ?? '',
+    r.expiresAt ?? 'never',
+    String(r.hits),
+    r.reason,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [head, ...body].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+export async function cmdRules(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      ignore: { type: 'boolean' },
+      approve: { type: 'boolean' },
+      host: { type: 'string' },
+      subnet: { type: 'string' },
+      port: { type: 'string' },
+      proto: { type: 'string' },
+      reason: { type: 'string' },
+      owner: { type: 'string' },
+      expires: { type: 'string' },
+    },
+  });
+  const [sub = 'list', ...rest] = positionals;
+  if (!['list', 'add', 'delete', 'gone-after'].includes(sub)) throw new UsageError(`unknown rules subcommand '${sub}' (list, add, delete, gone-after)`);
+  let input: Record<string, unknown> | null = null;
+  if (sub === 'add') {
+    if (Boolean(values.ignore) === Boolean(values.approve)) throw new UsageError('rules add needs exactly one of --ignore, --approve');
+    if (!values.reason?.trim()) throw new UsageError('rules add needs --reason TEXT');
+    if (values.approve && !values.owner?.trim()) throw new UsageError('an approve rule needs --owner NAME');
+    if (values.port !== undefined && (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535)) throw new UsageError('--port takes a number 0 to 65535');
+    if (values.proto !== undefined && !['tcp', 'udp'].includes(values.proto)) throw new UsageError('--proto must be tcp or udp');
+    if (values.host === undefined && values.subnet === undefined && values.port === undefined) throw new UsageError('a rule needs --host, --subnet or --port');
+    if (values.host !== undefined && values.subnet !== undefined) throw new UsageError('give --host or --subnet, not both');
+    parseFilter({ host: values.host, subnet: values.subnet });
+    input = {
+      kind: values.ignore ? 'ignore' : 'approve',
+      host: values.host ?? null,
+      subnet: values.subnet ?? null,
+      port: values.port === undefined ? null : Number(values.port),
+      proto: values.proto ?? null,
+      reason: values.reason,
+      owner: values.approve ? values.owner : null,
+      expiresAt: values.expires === undefined ? null : parseTime('--expires', values.expires, 1),
+    };
+  }
+  if ((sub === 'delete' || sub === 'gone-after') && (rest.length !== 1 || !/^\d{1,5}$/.test(rest[0]!))) throw new UsageError(`rules ${sub} takes one number`);
+  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  try {
+    if (sub === 'list') {
+      const rules = await engine.handle('rules.list', {});
+      process.stdout.write(values.json ? JSON.stringify({ rules, goneAfterDays: await goneAfterDays(engine.db) }, null, 2) + '\n' : `${table(rules)}gone after ${await goneAfterDays(engine.db)} days unseen\n`);
+    } else if (sub === 'add') {
+      const r = await engine.handle('rules.save', input);
+      process.stdout.write(values.json ? JSON.stringify(r, null, 2) + '\n' : `rule ${r.rule.id} saved; applied to ${r.applied} services in the queue\n`);
+    } else if (sub === 'delete') {
+      const r = await engine.handle('rules.delete', { id: Number(rest[0]) });
+      process.stdout.write(`rule ${r.id} deleted; ${r.released} services back in the queue\n`);
+    } else {
+      await engine.inventory.setGoneAfterDays(Number(rest[0]));
+      const s = await engine.inventory.sweep();
+      process.stdout.write(`gone after ${rest[0]} days unseen${s?.gone ? `; ${s.gone} services now gone` : ''}\n`);
+    }
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * `portolan scan TARGET... --ports SPEC [--concurrency N] [--timeout MS] [--rate N]
+ *   [--exclude ...] [--all-states] [--format tsv|json] [--db PATH]`
+ *
+ * A full-handshake connect scan of exactly the targets given. tsv columns (a public
+ * contract: add at the end, never rename): host, port, proto, state, reason, banner.
+ * Open ports only unless --all-states. Rows sorted by address, then port.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Engine } from '../../engine';
+import { hostKey } from '../../inventory/hostkey';
+import { ConfirmationRequired, PortSpecError, TargetError, type ProbeResult } from '../../scan';
+import { ScanProfileName } from '../../../shared/scan';
+import { dbPath, UsageError } from '../common';
+
+export const SCAN_COLUMNS = ['host', 'port', 'proto', 'state', 'reason', 'banner'] as const;
+
+export const SCAN_HELP = `  portolan scan TARGET... --ports SPEC [--exclude T]... [--input-file FILE]...
+               [--profile gentle|normal|fast] [--concurrency N] [--per-host N]
+               [--timeout MS] [--retries N] [--rate N] [--banner-wait MS] [--http]
+               [--confirm-large] [--all-states] [--format tsv|json] [--db PATH]
+      Connect-scan the targets typed (addresses, CIDR, 192.0.2.1-20, hostnames).
+      Ports: 22,80,8000-8100 | all | top:N. Open ports become inventory evidence 'scan'.`;
+
+function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return Number(v);
+}
+
+function tsvCell(s: string): string {
+  return s.replace(/[\t\r\n]/g, ' ');
+}
+
+export async function cmdScan(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ports: { type: 'string', short: 'p' },
+      exclude: { type: 'string', multiple: true },
+      'input-file': { type: 'string', short: 'i', multiple: true },
+      profile: { type: 'string' },
+      concurrency: { type: 'string' },
+      'per-host': { type: 'string' },
+      timeout: { type: 'string' },
+      retries: { type: 'string' },
+      rate: { type: 'string' },
+      'banner-wait': { type: 'string' },
+      http: { type: 'boolean' },
+      'confirm-large': { type: 'boolean' },
+      'all-states': { type: 'boolean' },
+      format: { type: 'string' },
+      db: { type: 'string' },
+    },
+  });
+  const format = values.format ?? 'tsv';
+  if (format !== 'tsv' && format !== 'json') throw new UsageError(`--format must be tsv or json, not '${format}'`);
+  if (!values.ports) throw new UsageError('scan needs --ports (e.g. --ports 22,80,443, --ports top:100, --ports all)');
+  const profile = values.profile === undefined ? undefined : ScanProfileName.safeParse(values.profile);
+  if (profile && !profile.success) throw new UsageError('--profile must be gentle, normal or fast');
+
+  const targetTexts = [...positionals];
+  for (const f of values['input-file'] ?? []) {
+    try {
+      targetTexts.push(readFileSync(f === '-' ? 0 : f, 'utf8'));
+    } catch (err) {
+      throw new Error(`cannot read the targets file ${f}: ${(err as Error).message}`);
+    }
+  }
+  if (!targetTexts.join('').trim()) throw new UsageError('scan needs at least one target (an address, CIDR block, range or hostname)');
+
+  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const results: ProbeResult[] = [];
+  const progress = process.stderr.isTTY;
+  let jobId: string | null = null;
+  const onSigint = (): void => {
+    if (jobId) engine.jobs.cancel(jobId);
+  };
+  try {
+    const off = engine.on('scan.progress', (p) => {
+      if (progress && !p.final) process.stderr.write(`\r${p.paused ? 'paused ' : ''}${p.done}/${p.total} probes, ${p.open} open, ${p.rate}/s${p.etaS !== null ? `, ETA ${p.etaS}s` : ''}   `);
+    });
+    let started;
+    try {
+      started = await engine.scans.start(
+        {
+          targets: targetTexts.join('\n'),
+          excludes: (values.exclude ?? []).join('\n'),
+          ports: values.ports,
+          profile: profile?.data,
+          concurrency: int('concurrency', values.concurrency, 1, 100_000),
+          perHost: int('per-host', values['per-host'], 1, 100_000),
+          timeoutMs: int('timeout', values.timeout, 10, 60_000),
+          retries: int('retries', values.retries, 0, 10),
+          rate: int('rate', values.rate, 1, 1_000_000),
+          bannerWaitMs: int('banner-wait', values['banner-wait'], 0, 10_000),
+          httpProbe: values.http ?? false,
+          confirmLarge: values['confirm-large'] ?? false,
+        },
+        { onResult: (r) => results.push(r) },
+      );
+    } catch (err) {
+      if (err instanceof TargetError || err instanceof PortSpecError || err instanceof ConfirmationRequired) throw new UsageError(err.message);
+      throw err;
+    }
+    jobId = started.jobId;
+    process.on('SIGINT', onSigint);
+    const end = await engine.jobs.wait(started.jobId);
+    off();
+    if (progress) process.stderr.write('\r\x1b[K');
+    for (const w of end.warnings) process.stderr.write(`portolan: warning: ${w}\n`);
+
+    const keyed = results
+      .filter((r) => values['all-states'] || r.state === 'open')
+      .map((r) => ({ r, k: hostKey(r.host) }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.r.port - b.r.port))
+      .map((x) => x.r);
+    if (format === 'json') {
+      const rows = keyed.map((r) => ({ host: r.host, port: r.port, proto: 'tcp', state: r.state, reason: r.reason, banner: r.banner, service: r.service, rttUs: r.rttUs }));
+      process.stdout.write(JSON.stringify({ scanId: started.scanId, job: end.id, status: end.status, summary: end.result, results: rows }, null, 2) + '\n');
+    } else {
+      const lines = [SCAN_COLUMNS.join('\t'), ...keyed.map((r) => [r.host, String(r.port), 'tcp', r.state, r.reason, r.banner ?? ''].map(tsvCell).join('\t'))];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (end.status !== 'done') {
+      process.stderr.write(`portolan: error: scan ${end.status}${end.error ? `: ${end.error.message}` : ''} (what was found is stored as scan ${started.scanId})\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await engine.close();
+  }
+}

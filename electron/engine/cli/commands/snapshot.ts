@@ -1,0 +1,181 @@
+/**
+ * `portolan snapshot save|list|show|export|diff|verify` — sealed compliance snapshots.
+ *
+ * Exit codes: save/list/show/export as every command (0 ok, 1 failed, 2 usage);
+ * diff: 0 same, 1 different, 2 error; verify: 0 intact, 1 altered, 2 error.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExportFormat } from '../../../shared/snapshots';
+import { Engine } from '../../engine';
+import { metricsOf } from '../../snapshots/controls';
+import { diffSnapshots, diffTsv } from '../../snapshots/diff';
+import { exportSnapshot } from '../../snapshots/exports';
+import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
+import type { SealedSnapshot } from '../../snapshots/types';
+import { verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
+import { dbPath, UsageError } from '../common';
+
+export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
+      Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
+  portolan snapshot list [--format table|tsv|json] [--db PATH]
+  portolan snapshot show ID [--format text|json] [--db PATH]
+  portolan snapshot export ID --format csv|json|html|pdf --out FILE [--db PATH]
+      The PDF is printed from the HTML report by Chromium (/usr/bin/chromium or $PORTOLAN_CHROMIUM).
+  portolan snapshot diff A B [--format tsv|json] [--db PATH]
+      A and B: snapshot ids or exported JSON files. Exit 0 same, 1 different, 2 error.
+  portolan snapshot verify FILE.json [--db PATH] [--format text|json]
+      Check an exported snapshot offline; names what was altered. Exit 0 intact, 1 altered, 2 error.`;
+
+const out = (s: string): boolean => process.stdout.write(s);
+
+async function withEngine<T>(db: string | undefined, fn: (e: Engine) => Promise<T>): Promise<T> {
+  const engine = await Engine.open({ dbPath: dbPath(db) });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+function snapshotId(v: string | undefined, what = 'ID'): number {
+  if (v === undefined) throw new UsageError(`missing snapshot ${what}`);
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`snapshot ${what} must be a positive number, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+async function save(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, note: { type: 'string', default: '' }, by: { type: 'string', default: '' }, scope: { type: 'string', default: 'all' } } });
+  const r = await withEngine(values.db, (e) => takeSnapshot(e.db, { note: values.note, by: values.by, scope: values.scope }));
+  out(`${r.id}\n`);
+  process.stderr.write(`snapshot ${r.id} sealed: sha256 ${r.sha256} (${r.doc.snapshot.hosts.length} hosts, ${r.doc.snapshot.services.length} services)\n`);
+  return 0;
+}
+
+async function list(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
+  if (!['table', 'tsv', 'json'].includes(values.format)) throw new UsageError('--format must be table, tsv or json');
+  const rows = await withEngine(values.db, (e) => listSnapshots(e.db));
+  if (values.format === 'json') return out(JSON.stringify(rows, null, 2) + '\n'), 0;
+  const head = ['id', 'taken_at', 'taken_by', 'scope', 'hosts', 'services', 'seal', 'sha256', 'note'];
+  const body = rows.map((r) => [String(r.id), r.takenAt, r.takenBy, r.scope, String(r.hosts), String(r.services), r.seal, r.sha256, r.note].map((c) => c.replace(/[\t\r\n]/g, ' ')));
+  if (values.format === 'tsv') return out([head, ...body].map((r) => r.join('\t')).join('\n') + '\n'), 0;
+  if (!rows.length) return out('no snapshots\n'), 0;
+  const show = body.map((r) => [r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, `${r[7]!.slice(0, 16)}…`, r[8]!.slice(0, 40)]);
+  const h = head.map((x) => x.toUpperCase());
+  const w = h.map((x, i) => Math.max(x.length, ...show.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  out([line(h), ...show.map(line)].join('\n') + '\n');
+  for (const r of rows) for (const p of r.problems) out(`  snapshot ${r.id}: ${p}\n`);
+  return 0;
+}
+
+async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
+  const id = snapshotId(positionals[0]);
+  if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
+  return withEngine(values.db, async (e) => {
+    const { doc } = await getSnapshot(e.db, id);
+    const entry = (await listSnapshots(e.db)).find((s) => s.id === id);
+    if (values.format === 'json') return out(JSON.stringify({ ...entry, metrics: metricsOf(doc) }, null, 2) + '\n'), 0;
+    const m = metricsOf(doc);
+    const meta = doc.snapshot.meta;
+    out(
+      [
+        `snapshot ${meta.id}`,
+        `taken at   ${meta.takenAt}`,
+        `taken by   ${meta.takenBy}`,
+        `scope      ${meta.scope}`,
+        `note       ${meta.note.replace(/[\r\n]+/g, ' ')}`,
+        `version    Portolan ${meta.portolanVersion}`,
+        `seal       ${doc.seal.sha256} (${entry?.seal ?? 'unknown'})`,
+        `previous   ${meta.prevSha256 ?? 'none'}`,
+        `hosts ${m.hosts}, services listening ${m.found}: approved ${m.approved}, unapproved ${m.unapproved} (new ${m.new}, flagged ${m.flagged}), ignored ${m.ignored}, insecure ${m.insecure}, gone ${m.gone}`,
+        `evidence   ${doc.snapshot.sources.captures.length} captures, ${doc.snapshot.sources.scans.length} scans, ${doc.snapshot.sources.imports.length} imports`,
+        ...(entry?.problems ?? []).map((p) => `problem    ${p}`),
+      ].join('\n') + '\n',
+    );
+    return 0;
+  });
+}
+
+async function exportCmd(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } } });
+  const id = snapshotId(positionals[0]);
+  const format = ExportFormat.safeParse(values.format);
+  if (!format.success) throw new UsageError(`--format must be one of ${ExportFormat.options.join(', ')}`);
+  if (!values.out) throw new UsageError('--out FILE is required (- for standard output)');
+  const e = await withEngine(values.db, (en) => exportSnapshot(en.db, id, format.data));
+  if (values.out === '-') {
+    process.stdout.write(e.bytes);
+    return 0;
+  }
+  // Written beside the target, then renamed: a failure never leaves half a file.
+  const tmp = join(dirname(values.out), `.${basename(values.out)}.${process.pid}.tmp`);
+  await writeFile(tmp, e.bytes);
+  await rename(tmp, values.out);
+  process.stderr.write(`wrote ${values.out} (${e.bytes.length} bytes)\n`);
+  return 0;
+}
+
+/** A diff operand: a snapshot id in the database, or an exported JSON file (verified first). */
+async function operand(arg: string, engine: () => Promise<Engine>): Promise<SealedSnapshot> {
+  if (/^\d+$/.test(arg)) return (await getSnapshot((await engine()).db, Number(arg))).doc;
+  const text = await readFile(arg, 'utf8');
+  const doc = JSON.parse(text) as unknown;
+  const v = verifyDocument(doc);
+  if (!v.ok) throw new Error(`${arg} fails verification (${v.problems[0]?.what ?? 'altered'}); refusing to diff altered evidence`);
+  return doc as SealedSnapshot;
+}
+
+async function diff(args: string[]): Promise<number> {
+  let engine: Engine | null = null;
+  try {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'tsv' } } });
+    if (positionals.length !== 2) throw new UsageError('diff needs two snapshots: ID or exported FILE.json, twice');
+    if (!['tsv', 'json'].includes(values.format)) throw new UsageError('--format must be tsv or json');
+    const open = async (): Promise<Engine> => (engine ??= await Engine.open({ dbPath: dbPath(values.db) }));
+    const a = await operand(positionals[0]!, open);
+    const b = await operand(positionals[1]!, open);
+    const d = diffSnapshots(a, b);
+    out(values.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : diffTsv(d));
+    return d.same ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`portolan: error: ${(err as Error).message}\n`);
+    return 2;
+  } finally {
+    if (engine) await (engine as Engine).close();
+  }
+}
+
+async function verify(args: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
+    if (positionals.length !== 1) throw new UsageError('verify needs one exported snapshot file');
+    if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
+    const report = verifyText(await readFile(positionals[0]!, 'utf8'));
+    const problems: Problem[] = [...report.problems];
+    if (values.db !== undefined) problems.push(...(await withEngine(values.db, (e) => verifyAgainstDb(e.db, report))));
+    const ok = problems.length === 0;
+    if (values.format === 'json') out(JSON.stringify({ ...report, ok, problems }, null, 2) + '\n');
+    else if (ok) out(`OK: snapshot ${report.id} taken ${report.takenAt}, ${report.hosts} hosts, ${report.services} services, seal ${report.sha256}${values.db !== undefined ? ', matches the database and its chain' : ''}\n`);
+    else {
+      out(`ALTERED: ${positionals[0]} (snapshot ${report.id ?? '?'}) — ${problems.length} problem(s):\n`);
+      for (const p of problems) out(`  ${p.where}: ${p.what}\n`);
+    }
+    return ok ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`portolan: error: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+const SUB: Record<string, (args: string[]) => Promise<number>> = { save, list, show, export: exportCmd, diff, verify };
+
+export async function cmdSnapshot(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const run = sub ? SUB[sub] : undefined;
+  if (!run) throw new UsageError(`snapshot needs one of: ${Object.keys(SUB).join(', ')}`);
+  return run(rest);
+}

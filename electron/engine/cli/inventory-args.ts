@@ -1,0 +1,74 @@
+/** Command-line parsing shared by `services`, `review` and `rules`. */
+import type { ServiceFilter } from '../../shared/inventory';
+import { Proto } from '../../shared/model';
+import { keyRange } from '../inventory/hostkey';
+import { UsageError } from './common';
+
+export interface ServiceKey {
+  host: string;
+  port: number;
+  proto: Proto;
+}
+
+/** `HOST:PORT/PROTO`, IPv6 in brackets (`[2001:db8::1]:443/tcp`); the proto defaults to tcp. */
+export function parseServiceKey(text: string): ServiceKey {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d{1,5})(?:\/(tcp|udp))?$/i.exec(text.trim());
+  const port = m ? Number(m[3]) : -1;
+  if (!m || port > 65535) throw new UsageError(`'${text}' is not HOST:PORT/PROTO (e.g. 192.0.2.10:443/tcp or [2001:db8::1]:53/udp)`);
+  let host: string;
+  try {
+    host = keyRange(m[1] ?? m[2] ?? '').text;
+  } catch (err) {
+    throw new UsageError(`'${text}': ${(err as Error).message}`);
+  }
+  return { host, port, proto: (m[4]?.toLowerCase() ?? 'tcp') as Proto };
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `--since` / `--expires`: an ISO 8601 time, or a duration (`90m`, `24h`, `7d`, `2w`) back from (or ahead of) now. */
+export function parseTime(flag: string, text: string, direction: -1 | 1, now = Date.now()): string {
+  const d = /^(\d{1,6})([smhdw])$/.exec(text.trim());
+  if (d) return new Date(now + direction * Number(d[1]) * UNIT_MS[d[2]!]!).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?$/.test(text.trim())) {
+    const withZone = /T|\s/.test(text.trim()) && !/(Z|[+-]\d\d:?\d\d)$/.test(text.trim()) ? `${text.trim()}Z` : text.trim();
+    const t = Date.parse(withZone.length === 10 ? `${withZone}T00:00:00Z` : withZone.replace(' ', 'T'));
+    if (!Number.isNaN(t)) return new Date(t).toISOString();
+  }
+  throw new UsageError(`${flag} takes an ISO 8601 time (2024-05-01T10:00:00Z; UTC when no zone is given) or a duration like 30m, 24h, 7d, 2w`);
+}
+
+/** Filter flags every inventory command accepts (values as parseArgs gives them). */
+export const FILTER_OPTIONS = {
+  host: { type: 'string' },
+  subnet: { type: 'string' },
+  port: { type: 'string' },
+  proto: { type: 'string' },
+  insecure: { type: 'boolean' },
+} as const;
+
+export function parseFilter(values: { host?: string; subnet?: string; port?: string; proto?: string; insecure?: boolean }): Omit<ServiceFilter, 'status' | 'since'> {
+  const f: Omit<ServiceFilter, 'status' | 'since'> = {};
+  for (const k of ['host', 'subnet'] as const) {
+    const v = values[k];
+    if (v === undefined) continue;
+    try {
+      const r = keyRange(v);
+      if (k === 'host' && r.lo !== r.hi) throw new Error('--host takes one address; use --subnet for a range');
+      f[k] = r.text;
+    } catch (err) {
+      throw new UsageError(`--${k}: ${(err as Error).message}`);
+    }
+  }
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError('--port takes a number 0 to 65535');
+    f.port = Number(values.port);
+  }
+  if (values.proto !== undefined) {
+    const p = Proto.safeParse(values.proto.toLowerCase());
+    if (!p.success) throw new UsageError('--proto must be tcp or udp');
+    f.proto = p.data;
+  }
+  if (values.insecure) f.insecure = true;
+  return f;
+}

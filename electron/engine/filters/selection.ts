@@ -1,0 +1,63 @@
+/**
+ * A capture selection, resolved once: the port sets each transport allows and the parsed
+ * ignore rules. Both the BPF compiler (compile.ts) and the packet filter (match.ts) read
+ * this one structure, so the kernel filter and the file-side filter cannot drift apart.
+ */
+import { APP_PROTOCOLS, CaptureSelection, parseIgnore, type CaptureSelectionInput, type IgnoreRule, type Net, type Transport } from '../../shared/capture';
+
+export class SelectionError extends Error {
+  override name = 'SelectionError';
+}
+
+export interface ResolvedSelection {
+  /** True when nothing is restricted: capture everything, no filter at all. */
+  all: boolean;
+  transports: Transport[];
+  /** Allowed ports per transport; null when any port is allowed. */
+  ports: Record<Transport, number[] | null>;
+  nets: Net[];
+  portRanges: Array<{ lo: number; hi: number }>;
+  /** The canonical selection, as stored with the capture. */
+  selection: CaptureSelection;
+}
+
+/** Validates and resolves a selection. Throws SelectionError when it could capture nothing. */
+export function resolveSelection(input: CaptureSelectionInput | undefined): ResolvedSelection {
+  const parsed = CaptureSelection.safeParse(input ?? {});
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new SelectionError(`${first?.message ?? 'invalid capture selection'}${first?.path.length ? ` at ${first.path.join('.')}` : ''}`);
+  }
+  const selection = parsed.data;
+  const transports: Transport[] = selection.transports.length ? [...new Set(selection.transports)].sort() : ['tcp', 'udp'];
+  const ports: Record<Transport, number[] | null> = { tcp: null, udp: null };
+  if (selection.apps.length) {
+    for (const t of transports) {
+      const set = new Set<number>();
+      for (const a of selection.apps) for (const p of APP_PROTOCOLS[a][t]) set.add(p);
+      ports[t] = [...set].sort((x, y) => x - y);
+    }
+    if (transports.every((t) => ports[t]!.length === 0)) {
+      throw new SelectionError(`${selection.apps.join(', ')} use no ${transports.join(' or ')} ports: nothing would be captured`);
+    }
+  }
+  const rules = selection.ignore.map((t) => parseIgnore(t)).filter((r): r is IgnoreRule => r !== null);
+  const nets = rules.flatMap((r) => (r.kind === 'net' ? [r.net] : []));
+  const portRanges = rules.flatMap((r) => (r.kind === 'ports' ? [{ lo: r.lo, hi: r.hi }] : []));
+  const canonical: CaptureSelection = {
+    transports: selection.transports.length ? transports : [],
+    apps: [...new Set(selection.apps)].sort(),
+    ignore: [...new Set(rules.map((r) => r.text))],
+  };
+  const all = !selection.transports.length && !selection.apps.length && !rules.length;
+  return { all, transports, ports, nets, portRanges, selection: canonical };
+}
+
+/** One line for people: "tcp, udp · http, dns · ignoring 192.0.2.0/24, 22". */
+export function describeSelection(r: ResolvedSelection): string {
+  if (r.all) return 'everything (TCP and UDP, every port)';
+  const parts = [r.transports.join(' and ').toUpperCase()];
+  parts.push(r.selection.apps.length ? `apps: ${r.selection.apps.join(', ')}` : 'every port');
+  if (r.selection.ignore.length) parts.push(`ignoring ${r.selection.ignore.join(', ')}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,204 @@
+/**
+ * nmap `-oX` and masscan `-oX` reports, read with a real XML parser (fast-xml-parser),
+ * validated first. Pure: text in, a report out, never a half-read document.
+ *
+ * What each element gives (nmap's DTD, docs/nmap.dtd in nmap's source; masscan writes a
+ * subset of the same format, one <host> per open port):
+ * - <nmaprun scanner args start version>: the tool, its command line and start (Unix s);
+ * - <host starttime endtime>: per host scan times (Unix s), else the run's start;
+ * - <address addr addrtype="ipv4|ipv6|mac" vendor>: several per host; IPv4 is preferred,
+ *   then IPv6 (IPv6-only hosts); the MAC is kept beside the service;
+ * - <hostnames><hostname name type>: kept (a renamed host is still the same host);
+ * - <ports><port protocol portid><state state reason/><service name product version
+ *   tunnel/>: `open` becomes a service, `closed` is remembered (it makes an approved
+ *   service gone); filtered and open|filtered prove nothing and are only counted;
+ *   a port without <service> is still a port;
+ * - <extraports state count>: ports not listed one by one; counted in warnings only;
+ * - <runstats><finished time>: the run's end. A file cut off before </nmaprun> (nmap
+ *   killed mid-scan) is read up to its last complete </host> and marked incomplete.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { Proto } from '../../shared/model';
+import { normalizeHost } from '../inventory/hostkey';
+
+export class ImportFormatError extends Error {
+  override name = 'ImportFormatError';
+}
+
+export interface ParsedPort {
+  proto: Proto;
+  port: number;
+  state: string;
+  reason: string | null;
+  service: string | null;
+  banner: string | null;
+}
+
+export interface ParsedHost {
+  address: string;
+  mac: string | null;
+  hostnames: string[];
+  /** Scan time of this host, ms. */
+  timeMs: number | null;
+  ports: ParsedPort[];
+}
+
+export interface ParsedReport {
+  tool: 'nmap' | 'masscan';
+  args: string | null;
+  version: string | null;
+  startMs: number | null;
+  endMs: number | null;
+  complete: boolean;
+  hosts: ParsedHost[];
+  /** Counts of what was read but not stored (filtered ports, extraports, odd entries). */
+  warnings: string[];
+}
+
+type Node = Record<string, unknown>;
+
+const ARRAYS = new Set(['host', 'address', 'hostname', 'port', 'extraports', 'hostnames', 'ports']);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseAttributeValue: false,
+  parseTagValue: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  isArray: (name) => ARRAYS.has(name),
+  // Only the five XML entities matter in nmap output; keep expansion tightly bounded.
+  htmlEntities: true,
+  processEntities: { enabled: true, maxEntityCount: 10, maxEntitySize: 256, maxTotalExpansions: 1000, maxExpandedLength: 100_000 },
+});
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
+}
+
+function arr(v: unknown): Node[] {
+  return Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Node[]) : v && typeof v === 'object' ? [v as Node] : [];
+}
+
+/** Unix seconds (as text) → ms; anything odd → null. */
+function unixMs(v: unknown): number | null {
+  const s = str(v);
+  if (!s || !/^\d{1,12}$/.test(s)) return null;
+  const n = Number(s);
+  return n > 0 ? n * 1000 : null;
+}
+
+function printable(s: string | null, max = 200): string | null {
+  if (!s) return null;
+  const t = [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').trim();
+  return t ? t.slice(0, max) : null;
+}
+
+/**
+ * A report cut off mid-write ends without </nmaprun>: keep everything up to the last
+ * complete </host> (or, with none, up to the end of the <nmaprun …> start tag) and close
+ * the root, so the parser sees a whole document.
+ */
+export function repairTruncated(text: string): { text: string; complete: boolean } {
+  if (/<\/nmaprun\s*>\s*$/.test(text)) return { text, complete: true };
+  const lastHost = text.lastIndexOf('</host>');
+  if (lastHost >= 0) return { text: `${text.slice(0, lastHost + '</host>'.length)}\n</nmaprun>\n`, complete: false };
+  const root = /<nmaprun\b[^>]*>/.exec(text);
+  if (root && !root[0].endsWith('/>')) return { text: `${text.slice(0, root.index + root[0].length)}\n</nmaprun>\n`, complete: false };
+  throw new ImportFormatError('not an nmap or masscan XML report (no <nmaprun> element; cut off before it?)');
+}
+
+/** The root element's name, past the prolog (declaration, comments, doctype), or null. */
+export function rootName(text: string): string | null {
+  let rest = text.replace(/^\uFEFF/, '');
+  for (;;) {
+    rest = rest.trimStart();
+    const skip = /^(<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>)/i.exec(rest);
+    if (!skip) break;
+    rest = rest.slice(skip[0].length);
+  }
+  return /^<([A-Za-z_][\w.-]*)/.exec(rest)?.[1] ?? null;
+}
+
+export function parseReport(raw: string): ParsedReport {
+  const head = raw.slice(0, 4096).replace(/^\uFEFF/, '').trimStart();
+  if (!head.startsWith('<')) throw new ImportFormatError('not XML (an nmap or masscan report made with -oX is expected)');
+  const root = rootName(raw.slice(0, 1 << 16));
+  if (root !== null && root !== 'nmaprun') throw new ImportFormatError(`not an nmap or masscan XML report (the root element is <${root.slice(0, 40)}>, not <nmaprun>)`);
+  // A whole document is taken as it is; only one that does not validate and lacks its
+  // closing </nmaprun> is treated as cut off.
+  const whole = XMLValidator.validate(raw) === true;
+  const { text, complete } = whole ? { text: raw, complete: true } : repairTruncated(raw);
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new ImportFormatError(`broken XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
+  let doc: Node;
+  try {
+    doc = parser.parse(text) as Node;
+  } catch (err) {
+    throw new ImportFormatError(`unreadable XML: ${(err as Error).message}`);
+  }
+  const run = arr(doc.nmaprun)[0];
+  if (!run) {
+    const root = Object.keys(doc)[0] ?? 'nothing';
+    throw new ImportFormatError(`not an nmap or masscan XML report (the root element is <${root}>, not <nmaprun>)`);
+  }
+  const tool = str(run.scanner) === 'masscan' ? 'masscan' : 'nmap';
+  const startMs = unixMs(run.start);
+  const finished = arr(arr(run.runstats)[0]?.finished)[0];
+  const endMs = complete ? unixMs(finished?.time) : null;
+  const warnings: string[] = [];
+  const counts = new Map<string, number>();
+  const count = (k: string, n = 1) => counts.set(k, (counts.get(k) ?? 0) + n);
+
+  const byAddr = new Map<string, ParsedHost>();
+  for (const h of arr(run.host)) {
+    const addrs = arr(h.address);
+    const pick = addrs.find((a) => str(a.addrtype) === 'ipv4' || str(a.addrtype) === null) ?? addrs.find((a) => str(a.addrtype) === 'ipv6');
+    const macText = str(addrs.find((a) => str(a.addrtype) === 'mac')?.addr)?.toLowerCase() ?? null;
+    let address: string;
+    try {
+      address = normalizeHost(str(pick?.addr) ?? '');
+    } catch {
+      count('hosts without a usable IP address, skipped');
+      continue;
+    }
+    const hostnames: string[] = [];
+    for (const hn of arr(h.hostnames).flatMap((x) => arr(x.hostname))) {
+      const n = str(hn.name);
+      if (n && /^[A-Za-z0-9_.-]{1,253}$/.test(n)) hostnames.push(n.toLowerCase());
+    }
+    const timeMs = unixMs(h.endtime) ?? unixMs(h.starttime) ?? startMs;
+    const host = byAddr.get(address) ?? { address, mac: null, hostnames: [], timeMs, ports: [] };
+    if (macText && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(macText)) host.mac = macText;
+    for (const n of hostnames) if (!host.hostnames.includes(n)) host.hostnames.push(n);
+    if (timeMs !== null && (host.timeMs === null || timeMs > host.timeMs)) host.timeMs = timeMs;
+    byAddr.set(address, host);
+    for (const ports of arr(h.ports)) {
+      for (const x of arr(ports.extraports)) count(`ports summarised as ${str(x.state) ?? 'unknown'} (extraports), not listed`, Number(str(x.count) ?? 0) || 0);
+      for (const p of arr(ports.port)) {
+        const proto = str(p.protocol);
+        const portText = str(p.portid) ?? '';
+        const port = /^\d{1,5}$/.test(portText) ? Number(portText) : -1;
+        if (proto !== 'tcp' && proto !== 'udp') {
+          count(`${proto ?? 'unknown'} ports, not stored`);
+          continue;
+        }
+        if (port < 0 || port > 65535) {
+          count('ports with an invalid number, skipped');
+          continue;
+        }
+        const st = arr(p.state)[0];
+        const state = str(st?.state) ?? 'unknown';
+        const svc = arr(p.service)[0];
+        const name = printable(str(svc?.name), 64);
+        const tunnel = str(svc?.tunnel);
+        const banner = printable([str(svc?.product), str(svc?.version), str(svc?.extrainfo)].filter(Boolean).join(' ') || null) ?? printable(str(arr(p.service)[0]?.banner));
+        if (state !== 'open' && state !== 'closed') count(`${state} ports (prove nothing), not stored`);
+        host.ports.push({ proto, port, state, reason: printable(str(st?.reason), 64), service: name ? (tunnel === 'ssl' ? `ssl/${name}` : name) : null, banner });
+      }
+    }
+  }
+  if (!complete) warnings.push('the file ends before </nmaprun> (the scan was cut off): imported the hosts it holds, marked incomplete');
+  for (const [k, n] of counts) warnings.push(`${n} ${k}`);
+  return { tool, args: printable(str(run.args), 4096), version: printable(str(run.version), 64), startMs, endMs, complete, hosts: [...byAddr.values()], warnings };
+}

@@ -1,0 +1,50 @@
+/**
+ * Banners and service guesses. A banner is the first bytes a server sends after the
+ * handshake (SSH, SMTP, FTP, POP3, IMAP, MySQL… greet first); it is stored as printable
+ * text: ASCII 0x20-0x7e kept, CR/LF/TAB shown as \r \n \t, other bytes as \xNN.
+ */
+import { portName } from './ports';
+
+export const BANNER_MAX_BYTES = 256;
+
+export function printable(buf: Buffer): string {
+  let out = '';
+  for (const b of buf.subarray(0, BANNER_MAX_BYTES)) {
+    if (b >= 0x20 && b <= 0x7e && b !== 0x5c) out += String.fromCharCode(b);
+    else if (b === 0x5c) out += '\\\\';
+    else if (b === 0x0d) out += '\\r';
+    else if (b === 0x0a) out += '\\n';
+    else if (b === 0x09) out += '\\t';
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Ports where a minimal HTTP request is worth sending when the server says nothing. */
+export const HTTP_PORTS = new Set([80, 81, 591, 3000, 5000, 7001, 8000, 8001, 8008, 8080, 8081, 8082, 8088, 8888, 9000, 9080, 9090, 9200, 10000]);
+export const HTTP_REQUEST = Buffer.from('HEAD / HTTP/1.0\r\nUser-Agent: portolan\r\n\r\n');
+
+/**
+ * A service name from the banner when it says who it is, else the port's usual name.
+ * The raw bytes are used so binary greetings (MySQL) are recognised too.
+ */
+export function guessService(raw: Buffer | null, port: number): string | null {
+  if (raw && raw.length) {
+    const head = raw.subarray(0, 64).toString('latin1');
+    if (head.startsWith('SSH-')) return 'ssh';
+    if (head.startsWith('HTTP/')) return 'http';
+    if (head.startsWith('RFB ')) return 'vnc';
+    if (head.startsWith('+OK')) return 'pop3';
+    if (head.startsWith('* OK') || head.startsWith('* PREAUTH')) return 'imap';
+    if (/^220[ -]/.test(head)) {
+      if (/ftp/i.test(head)) return 'ftp';
+      if (/smtp|mail|postfix|exim|sendmail/i.test(head)) return 'smtp';
+      return port === 21 ? 'ftp' : port === 25 || port === 587 ? 'smtp' : 'ftp-or-smtp';
+    }
+    if (head.startsWith('-ERR') || head.startsWith('-DENIED')) return 'redis';
+    // MySQL/MariaDB: 3-byte length, sequence 0, protocol version 10.
+    if (raw.length > 5 && raw[3] === 0 && raw[4] === 0x0a) return 'mysql';
+    if (head.startsWith('AMQP')) return 'amqp';
+  }
+  return portName(port);
+}

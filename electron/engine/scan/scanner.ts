@@ -1,0 +1,380 @@
+/**
+ * The sweep loop: which probe goes next, how many are in flight, when to retry.
+ *
+ * - Order: hosts in groups (nmap's host groups, `hostGroup` addresses at a time), and
+ *   inside a group every port across every host, so one host is never hammered while
+ *   others wait and a /8 never holds per-host state for more than two groups.
+ * - Concurrency: at most `concurrency` probes in flight, never more than the file
+ *   descriptors allow (fdlimit.ts), at most `perHost` on one host. EMFILE and friends
+ *   lower the ceiling; a port that timed out and then answered on retry is a dropped
+ *   probe and halves the window (AIMD, as TCP congestion control); answers grow it back.
+ * - Timeout: per host, from measured round trips (srtt + 4·rttvar, RFC 6298), between
+ *   `minTimeoutMs` and `timeoutMs`; a retry always waits the full `timeoutMs`, so a slow
+ *   moment never turns an answering port into `filtered`.
+ * - Rate: optional probes per second (token bucket) for fragile networks.
+ * - Pause stops new probes (those in flight finish); cancel destroys those in flight.
+ * - Engine: the probes go out through a Prober (prober.ts), the native addon or
+ *   net.Socket; both answer with the same Attempt, so nothing here depends on which.
+ */
+import { guessService, printable } from './banner';
+import { fdCeiling } from './fdlimit';
+import type { Attempt, ProbeState } from './probe';
+import { createProber, engineChoice, type Prober, type ScanEngine, type ScanEngineChoice } from './prober';
+import { hostBlocks, parseAddress, type TargetPlan } from './targets';
+
+export interface ScanTuning {
+  /** Probes in flight at most (before the descriptor ceiling). */
+  concurrency: number;
+  /** Probes in flight on one host at most. */
+  perHost: number;
+  /** The longest wait for an answer, ms; also the timeout of every retry. */
+  timeoutMs: number;
+  /** The shortest adaptive timeout, ms. */
+  minTimeoutMs: number;
+  /** Extra attempts for a port that did not answer. */
+  retries: number;
+  /** Probes per second, or null for no limit. */
+  rate: number | null;
+  bannerWaitMs: number;
+  httpProbe: boolean;
+  hostGroup: number;
+  /** Which engine sends the probes (prober.ts); unset: PORTOLAN_SCAN_ENGINE, else auto. */
+  engine?: ScanEngineChoice;
+}
+
+export const DEFAULT_TUNING: ScanTuning = {
+  concurrency: 2000,
+  perHost: 2000,
+  timeoutMs: 1000,
+  minTimeoutMs: 250,
+  retries: 1,
+  rate: null,
+  bannerWaitMs: 500,
+  httpProbe: false,
+  hostGroup: 256,
+};
+
+export interface ProbeResult {
+  host: string;
+  port: number;
+  state: ProbeState;
+  reason: string;
+  rttUs: number | null;
+  banner: string | null;
+  service: string | null;
+  attempts: number;
+  /** When the final answer came, ms. */
+  at: number;
+}
+
+export interface HostSummary {
+  host: string;
+  open: number;
+  closed: number;
+  filtered: number;
+  error: number;
+}
+
+export interface ScanSink {
+  result(r: ProbeResult): void;
+  hostDone(h: HostSummary): void;
+  warn(message: string): void;
+}
+
+export interface ScanCounters {
+  done: number;
+  total: number;
+  open: number;
+  closed: number;
+  filtered: number;
+  error: number;
+  inflight: number;
+  window: number;
+  localRetries: number;
+  drops: number;
+  sourceAddresses: string[];
+}
+
+interface Probe {
+  host: HostState;
+  port: number;
+  attempt: number;
+  localTries: number;
+}
+
+interface HostState {
+  addr: string;
+  family: 4 | 6;
+  remaining: number;
+  inflight: number;
+  deferred: Probe[];
+  srttUs: number | null;
+  rttvarUs: number;
+  open: number;
+  closed: number;
+  filtered: number;
+  error: number;
+  edge: boolean;
+}
+
+const LOCAL_TRIES = 10;
+const LOOKAHEAD = 4096;
+
+export class Scanner {
+  readonly counters: ScanCounters;
+  private readonly tune: ScanTuning;
+  private readonly gen: Generator<Probe>;
+  private genDone = false;
+  private ready: Probe[] = [];
+  private delayed = 0;
+  private deferredCount = 0;
+  private windowF: number;
+  private ceiling: number;
+  private paused = false;
+  private tokens = 0;
+  private tokenAt = Date.now();
+  private rateTimer: NodeJS.Timeout | null = null;
+  private lastDropAt = 0;
+  private readonly prober: Prober;
+  private readonly sources = new Set<string>();
+  private resolveRun: (() => void) | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly plan: Pick<TargetPlan, 'ranges' | 'count' | 'edges'>,
+    private readonly ports: number[],
+    tuning: Partial<ScanTuning>,
+    private readonly sink: ScanSink,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.tune = { ...DEFAULT_TUNING, ...tuning };
+    this.ceiling = Math.max(1, Math.min(this.tune.concurrency, fdCeiling()));
+    this.windowF = this.ceiling;
+    this.prober = createProber(engineChoice(this.tune.engine), this.ceiling);
+    const total = Number(plan.count) * ports.length;
+    this.counters = { done: 0, total, open: 0, closed: 0, filtered: 0, error: 0, inflight: 0, window: this.ceiling, localRetries: 0, drops: 0, sourceAddresses: [] };
+    this.gen = this.probes();
+  }
+
+  /** The engine sending this sweep's probes. */
+  get engine(): ScanEngine {
+    return this.prober.engine;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.pump();
+  }
+
+  /** Runs the sweep to the end, or until the signal aborts it. */
+  run(): Promise<void> {
+    return new Promise((resolve) => {
+      this.resolveRun = resolve;
+      const onAbort = (): void => {
+        this.prober.abort();
+        for (const t of this.timers) clearTimeout(t);
+        this.timers.clear();
+        this.delayed = 0;
+        this.checkEnd();
+      };
+      if (this.signal?.aborted) {
+        this.prober.close();
+        return resolve();
+      }
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pump();
+    });
+  }
+
+  private *probes(): Generator<Probe> {
+    for (const block of hostBlocks(this.plan, this.tune.hostGroup)) {
+      const hosts = block.map((addr): HostState => ({
+        addr,
+        family: parseAddress(addr)!.family,
+        remaining: this.ports.length,
+        inflight: 0,
+        deferred: [],
+        srttUs: null,
+        rttvarUs: 0,
+        open: 0,
+        closed: 0,
+        filtered: 0,
+        error: 0,
+        edge: this.plan.edges.has(addr),
+      }));
+      for (const port of this.ports) for (const host of hosts) yield { host, port, attempt: 1, localTries: 0 };
+    }
+  }
+
+  private nextProbe(): Probe | null {
+    if (this.ready.length) return this.ready.shift()!;
+    while (!this.genDone && this.deferredCount < LOOKAHEAD) {
+      const n = this.gen.next();
+      if (n.done) {
+        this.genDone = true;
+        break;
+      }
+      const p = n.value;
+      if (p.host.inflight < this.tune.perHost) return p;
+      p.host.deferred.push(p);
+      this.deferredCount++;
+    }
+    return null;
+  }
+
+  private takeToken(): boolean {
+    if (!this.tune.rate) return true;
+    const now = Date.now();
+    const burst = Math.max(1, this.tune.rate / 20);
+    this.tokens = Math.min(burst, this.tokens + ((now - this.tokenAt) * this.tune.rate) / 1000);
+    this.tokenAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    if (!this.rateTimer) {
+      const wait = Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.tune.rate));
+      this.rateTimer = setTimeout(() => {
+        this.rateTimer = null;
+        this.pump();
+      }, wait);
+    }
+    return false;
+  }
+
+  private pump(): void {
+    if (this.signal?.aborted) return this.checkEnd();
+    while (!this.paused && this.counters.inflight < Math.floor(this.windowF)) {
+      if (this.tune.rate && !this.takeToken()) break;
+      const p = this.nextProbe();
+      if (!p) break;
+      this.launch(p);
+    }
+    this.checkEnd();
+  }
+
+  private timeoutFor(p: Probe): number {
+    const h = p.host;
+    if (p.attempt > 1 || h.srttUs === null) return this.tune.timeoutMs;
+    const adaptive = (h.srttUs + 4 * h.rttvarUs) / 1000;
+    return Math.round(Math.min(this.tune.timeoutMs, Math.max(this.tune.minTimeoutMs, adaptive)));
+  }
+
+  private launch(p: Probe): void {
+    const h = p.host;
+    h.inflight++;
+    this.counters.inflight++;
+    this.prober.probe(h.addr, p.port, h.family, { timeoutMs: this.timeoutFor(p), bannerWaitMs: this.tune.bannerWaitMs, httpProbe: this.tune.httpProbe }, (a) => this.settle(p, a));
+  }
+
+  private settle(p: Probe, a: Attempt): void {
+    const h = p.host;
+    h.inflight--;
+    this.counters.inflight--;
+    if (this.signal?.aborted) return this.checkEnd();
+    if (h.deferred.length && h.inflight < this.tune.perHost) {
+      this.ready.push(h.deferred.shift()!);
+      this.deferredCount--;
+    }
+
+    switch (a.kind) {
+      case 'answer': {
+        this.sampleRtt(h, a.rttUs);
+        if (p.attempt > 1) this.onDrop();
+        else this.windowF = Math.min(this.ceiling, this.windowF + 4 / this.windowF);
+        if (a.localAddress && this.sources.size < 8) this.sources.add(a.localAddress);
+        let state: ProbeState = a.state;
+        let reason = a.reason;
+        // The network or broadcast address of a block: the OS refusing it is not a port state.
+        if (h.edge && state === 'filtered' && a.reason !== 'no-response' && a.rttUs < 50_000) {
+          state = 'error';
+          reason = `os-refused:${a.reason}`;
+          if (p.port === this.ports[0]) this.sink.warn(`${h.addr} is a network or broadcast address; the OS refused to connect to it (${a.reason})`);
+        }
+        const banner = a.banner ? printable(a.banner) : null;
+        this.final(p, { state, reason, rttUs: a.rttUs, banner, service: state === 'open' ? guessService(a.banner, p.port) : null });
+        break;
+      }
+      case 'timeout':
+        if (p.attempt <= this.tune.retries) this.ready.push({ ...p, attempt: p.attempt + 1 });
+        else this.final(p, { state: 'filtered', reason: 'no-response', rttUs: null, banner: null, service: null });
+        break;
+      case 'local': {
+        this.counters.localRetries++;
+        if (a.code !== 'self-connect') {
+          // Out of descriptors, buffers or local ports: fewer in flight, and try again later.
+          this.ceiling = Math.max(1, Math.min(this.ceiling, this.counters.inflight + 1));
+          this.windowF = Math.max(1, Math.min(this.windowF / 2, this.ceiling));
+        }
+        if (p.localTries + 1 >= LOCAL_TRIES) {
+          this.final(p, { state: 'error', reason: `local:${a.code}`, rttUs: null, banner: null, service: null });
+          break;
+        }
+        const delay = a.code === 'self-connect' ? 0 : Math.min(1000, 10 * 2 ** p.localTries);
+        this.delayed++;
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          this.delayed--;
+          this.ready.unshift({ ...p, localTries: p.localTries + 1 });
+          this.pump();
+        }, delay);
+        this.timers.add(t);
+        break;
+      }
+      case 'error':
+        this.final(p, { state: 'error', reason: a.code, rttUs: null, banner: null, service: null });
+        break;
+    }
+    this.pump();
+  }
+
+  private sampleRtt(h: HostState, us: number): void {
+    if (h.srttUs === null) {
+      h.srttUs = us;
+      h.rttvarUs = us / 2;
+    } else {
+      h.rttvarUs = 0.75 * h.rttvarUs + 0.25 * Math.abs(h.srttUs - us);
+      h.srttUs = 0.875 * h.srttUs + 0.125 * us;
+    }
+  }
+
+  private onDrop(): void {
+    this.counters.drops++;
+    const now = Date.now();
+    if (now - this.lastDropAt < this.tune.minTimeoutMs) return;
+    this.lastDropAt = now;
+    this.windowF = Math.max(Math.min(10, this.ceiling), this.windowF / 2);
+  }
+
+  private final(p: Probe, r: Omit<ProbeResult, 'host' | 'port' | 'attempts' | 'at'>): void {
+    const h = p.host;
+    const c = this.counters;
+    c.done++;
+    c[r.state]++;
+    h[r.state]++;
+    c.window = Math.floor(this.windowF);
+    if (this.sources.size !== c.sourceAddresses.length) c.sourceAddresses = [...this.sources];
+    this.sink.result({ host: h.addr, port: p.port, attempts: p.attempt, at: Date.now(), ...r });
+    if (--h.remaining === 0) this.sink.hostDone({ host: h.addr, open: h.open, closed: h.closed, filtered: h.filtered, error: h.error });
+  }
+
+  private checkEnd(): void {
+    if (!this.resolveRun || this.counters.inflight > 0) return;
+    const aborted = this.signal?.aborted ?? false;
+    if (!aborted && (this.delayed > 0 || this.ready.length > 0 || this.deferredCount > 0 || !this.genDone)) return;
+    if (this.rateTimer) clearTimeout(this.rateTimer);
+    this.prober.close();
+    const r = this.resolveRun;
+    this.resolveRun = null;
+    r();
+  }
+}

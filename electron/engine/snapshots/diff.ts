@@ -1,0 +1,75 @@
+/**
+ * Diff of two snapshots, like ndiff but with approvals. Hosts are keyed by address,
+ * services by (address, proto, port). A host's names or MAC changing is not a host
+ * change (the address is the host). A service changes when its status, service name,
+ * approval (justification, owner, approver, date), flag reason or insecure mark does;
+ * last-seen times move on every capture and are not a change.
+ */
+import type { DiffFieldChange, DiffServiceRef, SnapshotDiff } from '../../shared/snapshots';
+import { hostKey } from '../inventory/hostkey';
+import { cmp } from './build';
+import { serviceKey, type SealedSnapshot, type SnapshotService } from './types';
+
+/** Compared fields, in report order. */
+const FIELDS: Array<[string, (s: SnapshotService) => string]> = [
+  ['status', (s) => s.status],
+  ['service', (s) => s.service ?? ''],
+  ['approval.justification', (s) => s.approval?.justification ?? ''],
+  ['approval.owner', (s) => s.approval?.owner ?? ''],
+  ['approval.approvedBy', (s) => s.approval?.approvedBy ?? ''],
+  ['approval.approvedAt', (s) => s.approval?.approvedAt ?? ''],
+  ['flag.reason', (s) => s.flag?.reason ?? ''],
+  ['insecure', (s) => s.insecure?.protocol ?? ''],
+  ['insecure.compensatingControl', (s) => s.insecure?.compensatingControl ?? ''],
+];
+
+const ref = (s: SnapshotService): DiffServiceRef => ({ host: s.host, proto: s.proto, port: s.port, service: s.service, status: s.status });
+const order = (a: DiffServiceRef, b: DiffServiceRef): number => cmp(hostKey(a.host), hostKey(b.host)) || cmp(a.proto, b.proto) || a.port - b.port;
+const hostOrder = (a: string, b: string): number => cmp(hostKey(a), hostKey(b));
+
+export function diffSnapshots(a: SealedSnapshot, b: SealedSnapshot): SnapshotDiff {
+  const ha = new Set(a.snapshot.hosts.map((h) => h.address));
+  const hb = new Set(b.snapshot.hosts.map((h) => h.address));
+  const sa = new Map(a.snapshot.services.map((s) => [serviceKey(s), s]));
+  const sb = new Map(b.snapshot.services.map((s) => [serviceKey(s), s]));
+  const diff: SnapshotDiff = {
+    a: { id: a.snapshot.meta.id ?? null, takenAt: a.snapshot.meta.takenAt, sha256: a.seal.sha256 },
+    b: { id: b.snapshot.meta.id ?? null, takenAt: b.snapshot.meta.takenAt, sha256: b.seal.sha256 },
+    same: true,
+    hosts: { new: [...hb].filter((h) => !ha.has(h)).sort(hostOrder), gone: [...ha].filter((h) => !hb.has(h)).sort(hostOrder) },
+    services: { new: [], gone: [], changed: [] },
+  };
+  for (const [k, s] of sb) if (!sa.has(k)) diff.services.new.push(ref(s));
+  for (const [k, s] of sa) if (!sb.has(k)) diff.services.gone.push(ref(s));
+  for (const [k, after] of sb) {
+    const before = sa.get(k);
+    if (!before) continue;
+    const changes: DiffFieldChange[] = [];
+    for (const [field, get] of FIELDS) {
+      const x = get(before);
+      const y = get(after);
+      if (x !== y) changes.push({ field, before: x, after: y });
+    }
+    if (changes.length) diff.services.changed.push({ ...ref(after), changes });
+  }
+  diff.services.new.sort(order);
+  diff.services.gone.sort(order);
+  diff.services.changed.sort(order);
+  diff.same = !diff.hosts.new.length && !diff.hosts.gone.length && !diff.services.new.length && !diff.services.gone.length && !diff.services.changed.length;
+  return diff;
+}
+
+/** Columns of `snapshot diff --format tsv`, a stable contract: add at the end, never rename. */
+export const DIFF_COLUMNS = ['kind', 'change', 'host', 'proto', 'port', 'field', 'before', 'after'] as const;
+
+const tsv = (s: string): string => s.replace(/[\t\r\n]/g, ' ');
+
+export function diffTsv(d: SnapshotDiff): string {
+  const rows: string[][] = [];
+  for (const h of d.hosts.new) rows.push(['host', 'new', h, '', '', '', '', '']);
+  for (const h of d.hosts.gone) rows.push(['host', 'gone', h, '', '', '', '', '']);
+  for (const s of d.services.new) rows.push(['service', 'new', s.host, s.proto, String(s.port), '', '', s.status]);
+  for (const s of d.services.gone) rows.push(['service', 'gone', s.host, s.proto, String(s.port), '', s.status, '']);
+  for (const s of d.services.changed) for (const c of s.changes) rows.push(['service', 'changed', s.host, s.proto, String(s.port), c.field, c.before, c.after]);
+  return [DIFF_COLUMNS.join('\t'), ...rows.map((r) => r.map(tsv).join('\t'))].join('\n') + '\n';
+}

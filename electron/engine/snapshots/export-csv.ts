@@ -1,0 +1,33 @@
+/**
+ * CSV export: one row per service, RFC 4180 (CRLF, quotes doubled), and every cell that
+ * a spreadsheet would run as a formula (starting = + - @ tab CR) neutralised by csvCell.
+ * The JSON export keeps the raw text; only this format rewrites cells.
+ */
+import { csvCell } from '../cli/format';
+import type { SealedSnapshot } from './types';
+
+/** Column names, a stable contract: add at the end, never rename. */
+export const SNAPSHOT_CSV_COLUMNS = [
+  'host', 'proto', 'port', 'service', 'status', 'status_since', 'evidence', 'confidence', 'first_seen', 'last_seen',
+  'sources', 'flows', 'bytes', 'justification', 'owner', 'approved_by', 'approved_at', 'flag_reason',
+  'insecure', 'compensating_control', 'hostnames', 'mac', 'tags', 'banner',
+] as const;
+
+export function snapshotCsv(doc: SealedSnapshot): string {
+  const hosts = new Map(doc.snapshot.hosts.map((h) => [h.address, h]));
+  const lines = [SNAPSHOT_CSV_COLUMNS.join(',')];
+  for (const s of doc.snapshot.services) {
+    const h = hosts.get(s.host);
+    const cells = [
+      s.host, s.proto, String(s.port), s.service ?? '', s.status, s.statusSince, s.evidence, s.confidence, s.firstSeen, s.lastSeen,
+      s.sources.map((e) => `${e.source} ${e.evidence}`).join('; '),
+      String(s.sources.reduce((n, e) => n + e.flows, 0)),
+      String(s.sources.reduce((n, e) => n + e.bytes, 0)),
+      s.approval?.justification ?? '', s.approval?.owner ?? '', s.approval?.approvedBy ?? '', s.approval?.approvedAt ?? '',
+      s.flag?.reason ?? '', s.insecure?.protocol ?? '', s.insecure?.compensatingControl ?? '',
+      (h?.hostnames ?? []).join(' '), h?.mac ?? '', (h?.tags ?? []).join(' '), s.banner ?? '',
+    ];
+    lines.push(cells.map(csvCell).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,54 @@
+/**
+ * One entry for every export format, shared by the CLI and the contract
+ * (`snapshots.export`). The report compares with the snapshot taken just before.
+ */
+import type { ExportFormat, SnapshotExport } from '../../shared/snapshots';
+import type { Db } from '../store/db';
+import { isoUtc } from './canonical';
+import { diffSnapshots } from './diff';
+import { snapshotCsv } from './export-csv';
+import { htmlToPdf } from './export-pdf';
+import { esc, renderReport } from './report-html';
+import { getSnapshot, previousOf } from './store';
+
+export async function reportHtml(db: Db, id: number, nowMs = Date.now()): Promise<{ html: string; footer: string }> {
+  const { doc } = await getSnapshot(db, id);
+  const prev = await previousOf(db, id);
+  const html = renderReport({ doc, prev: prev?.doc ?? null, diff: prev ? diffSnapshots(prev.doc, doc) : null, generatedAt: isoUtc(nowMs) });
+  const footer = `Portolan snapshot #${esc(doc.snapshot.meta.id)} · ${esc(doc.snapshot.meta.takenAt)} · seal ${esc(doc.seal.sha256.slice(0, 16))}…`;
+  return { html, footer };
+}
+
+export interface ExportBytes {
+  filename: string;
+  mime: string;
+  bytes: Buffer;
+}
+
+export async function exportSnapshot(db: Db, id: number, format: ExportFormat): Promise<ExportBytes> {
+  const base = `portolan-snapshot-${id}`;
+  switch (format) {
+    case 'json': {
+      const { row } = await getSnapshot(db, id);
+      // The stored canonical text, byte for byte: the sealed form itself.
+      return { filename: `${base}.json`, mime: 'application/json', bytes: Buffer.from(row.canonical_json, 'utf8') };
+    }
+    case 'csv': {
+      const { doc } = await getSnapshot(db, id);
+      return { filename: `${base}.csv`, mime: 'text/csv; charset=utf-8', bytes: Buffer.from(snapshotCsv(doc), 'utf8') };
+    }
+    case 'html':
+      return { filename: `${base}.html`, mime: 'text/html; charset=utf-8', bytes: Buffer.from((await reportHtml(db, id)).html, 'utf8') };
+    case 'pdf': {
+      const { html, footer } = await reportHtml(db, id);
+      return { filename: `${base}.pdf`, mime: 'application/pdf', bytes: await htmlToPdf(html, { footer }) };
+    }
+  }
+}
+
+/** The contract's form: text as UTF-8, PDF as base64. */
+export async function exportForContract(db: Db, id: number, format: ExportFormat): Promise<SnapshotExport> {
+  const e = await exportSnapshot(db, id, format);
+  const binary = format === 'pdf';
+  return { filename: e.filename, mime: e.mime, encoding: binary ? 'base64' : 'utf8', data: e.bytes.toString(binary ? 'base64' : 'utf8') };
+}

@@ -1,0 +1,166 @@
+/**
+ * Offline check of a sealed snapshot document (an exported file or a stored row). Says
+ * exactly what was altered: which host, service, evidence source or section no longer
+ * matches its hash, or that the seal itself was edited. An unkeyed hash cannot catch an
+ * editor who recomputes every hash; the chain to the database copy (`verifyAgainstDb`)
+ * does, as long as the database itself was not rewritten (docs/snapshots.md).
+ */
+import { hostKey } from '../inventory/hostkey';
+import { hashOf } from './canonical';
+import { rootOf } from './seal';
+import { CANONICALIZATION, SEAL_ALGORITHM, serviceKey } from './types';
+
+export interface Problem {
+  /** What is affected: `host 192.0.2.10`, `service 192.0.2.10 tcp/22`, `meta`, `seal`, … */
+  where: string;
+  what: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** The seal the document claims (null when unreadable). */
+  sha256: string | null;
+  id: number | null;
+  takenAt: string | null;
+  prevSha256: string | null;
+  hosts: number;
+  services: number;
+  problems: Problem[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function safeHash(v: unknown): string | null {
+  try {
+    return hashOf(v);
+  } catch {
+    return null; // a value the canonical form refuses (a fraction, say) was put in
+  }
+}
+
+/** Compares keyed items with the hashes the seal lists for them. */
+function compareItems(label: string, list: unknown, keyOf: (x: Obj) => string | null, sealed: unknown, out: Problem[], order?: (a: Obj, b: Obj) => number): void {
+  if (!Array.isArray(list)) {
+    out.push({ where: label, what: `${label} is not a list` });
+    return;
+  }
+  const listed = isObj(sealed) ? sealed : {};
+  const seen = new Set<string>();
+  let prev: Obj | null = null;
+  let unordered = false;
+  for (const [i, x] of list.entries()) {
+    const key = isObj(x) ? keyOf(x) : null;
+    if (key === null) {
+      out.push({ where: `${label}[${i}]`, what: `entry ${i} of ${label} is malformed` });
+      continue;
+    }
+    const where = `${singular(label)} ${key}`;
+    if (seen.has(key)) {
+      out.push({ where, what: `${where} appears twice` });
+      continue;
+    }
+    seen.add(key);
+    if (order && prev && isObj(x) && order(prev, x) >= 0) unordered = true;
+    prev = x as Obj;
+    const want = Object.prototype.hasOwnProperty.call(listed, key) ? listed[key] : undefined;
+    if (want === undefined) out.push({ where, what: `${where} was added: it is not in the seal` });
+    else if (safeHash(x) !== want) out.push({ where, what: `${where} was altered: its content does not match its hash in the seal` });
+  }
+  for (const key of Object.keys(listed)) if (!seen.has(key)) out.push({ where: `${singular(label)} ${key}`, what: `${singular(label)} ${key} was removed: the seal lists it` });
+  if (unordered) out.push({ where: label, what: `${label} were reordered (not in canonical order)` });
+}
+
+function singular(label: string): string {
+  return label === 'hosts' ? 'host' : label === 'services' ? 'service' : label === 'sources' ? 'source' : label;
+}
+
+function byHost(a: Obj, b: Obj): number {
+  const x = hostKey(String(a.address));
+  const y = hostKey(String(b.address));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function byService(a: Obj, b: Obj): number {
+  const x = hostKey(String(a.host));
+  const y = hostKey(String(b.host));
+  if (x !== y) return x < y ? -1 : 1;
+  if (a.proto !== b.proto) return String(a.proto) < String(b.proto) ? -1 : 1;
+  return Number(a.port) - Number(b.port);
+}
+
+export function verifyDocument(doc: unknown): VerifyReport {
+  const problems: Problem[] = [];
+  const report: VerifyReport = { ok: false, sha256: null, id: null, takenAt: null, prevSha256: null, hosts: 0, services: 0, problems };
+  if (!isObj(doc)) {
+    problems.push({ where: 'document', what: 'not a Portolan snapshot: the document is not a JSON object' });
+    return report;
+  }
+  for (const k of Object.keys(doc)) if (k !== 'snapshot' && k !== 'seal') problems.push({ where: 'document', what: `unexpected top-level key ${JSON.stringify(k)} (not covered by the seal)` });
+  const seal = doc.seal;
+  const snap = doc.snapshot;
+  if (!isObj(seal) || !isObj(snap)) {
+    problems.push({ where: 'document', what: 'not a Portolan snapshot: "snapshot" and "seal" are required' });
+    return report;
+  }
+
+  // The seal: its own fields, then the top hash over the item list.
+  for (const k of Object.keys(seal)) if (!['algorithm', 'canonicalization', 'items', 'sha256'].includes(k)) problems.push({ where: 'seal', what: `unexpected key seal.${k}` });
+  if (seal.algorithm !== SEAL_ALGORITHM) problems.push({ where: 'seal', what: `seal.algorithm was altered: ${JSON.stringify(seal.algorithm)} is not ${SEAL_ALGORITHM}` });
+  if (seal.canonicalization !== CANONICALIZATION) problems.push({ where: 'seal', what: 'seal.canonicalization was altered' });
+  const claimed = typeof seal.sha256 === 'string' && HEX64.test(seal.sha256) ? seal.sha256 : null;
+  report.sha256 = typeof seal.sha256 === 'string' ? seal.sha256 : null;
+  const items = isObj(seal.items) ? seal.items : null;
+  if (!items) problems.push({ where: 'seal', what: 'seal.items is missing or malformed' });
+  const rootOk = items !== null && claimed !== null && safeHash({ algorithm: SEAL_ALGORITHM, canonicalization: CANONICALIZATION, items }) !== null && rootOf(items) === claimed;
+
+  // The content, item by item.
+  const itemProblems: Problem[] = [];
+  for (const k of Object.keys(snap)) if (!['meta', 'hosts', 'services', 'rules', 'sources'].includes(k)) itemProblems.push({ where: `snapshot.${k}`, what: `snapshot.${k} was added: it is not covered by the seal` });
+  const meta = snap.meta;
+  if (isObj(meta)) {
+    report.id = typeof meta.id === 'number' ? meta.id : null;
+    report.takenAt = typeof meta.takenAt === 'string' ? meta.takenAt : null;
+    report.prevSha256 = typeof meta.prevSha256 === 'string' ? meta.prevSha256 : null;
+  }
+  if (!('meta' in snap)) itemProblems.push({ where: 'meta', what: 'meta was removed' });
+  else if (safeHash(meta) !== items?.meta) itemProblems.push({ where: 'meta', what: 'meta (taken at/by, note, scope, version or the chain link) was altered: it does not match its hash in the seal' });
+  if (!('rules' in snap)) itemProblems.push({ where: 'rules', what: 'the rules section was removed' });
+  else if (safeHash(snap.rules) !== items?.rules) itemProblems.push({ where: 'rules', what: 'the rules in force were altered: they do not match their hash in the seal' });
+  compareItems('hosts', snap.hosts, (h) => (typeof h.address === 'string' ? h.address : null), items?.hosts, itemProblems, byHost);
+  compareItems('services', snap.services, (s) => (typeof s.host === 'string' && typeof s.proto === 'string' && typeof s.port === 'number' ? serviceKey(s as { host: string; proto: string; port: number }) : null), items?.services, itemProblems, byService);
+  const src = snap.sources;
+  if (!isObj(src)) itemProblems.push({ where: 'sources', what: 'the evidence sources section is missing or malformed' });
+  else {
+    for (const k of Object.keys(src)) if (!['captures', 'scans', 'imports'].includes(k)) itemProblems.push({ where: `sources.${k}`, what: `sources.${k} was added: it is not covered by the seal` });
+    const all = ['captures', 'scans', 'imports'].flatMap((k) => (Array.isArray(src[k]) ? (src[k] as unknown[]) : (itemProblems.push({ where: `sources.${k}`, what: `sources.${k} is missing or malformed` }), [])));
+    compareItems('sources', all, (s) => (typeof s.id === 'string' ? s.id : null), items?.sources, itemProblems);
+  }
+  report.hosts = Array.isArray(snap.hosts) ? snap.hosts.length : 0;
+  report.services = Array.isArray(snap.services) ? snap.services.length : 0;
+
+  if (!rootOk && items !== null) {
+    problems.push({
+      where: 'seal',
+      what:
+        itemProblems.length === 0
+          ? 'seal.sha256 was altered: it does not match the item hashes, which all match the content'
+          : 'the seal was altered: its hash does not match the item hashes it lists',
+    });
+  }
+  problems.push(...itemProblems);
+  report.ok = problems.length === 0;
+  return report;
+}
+
+/** Parses and verifies an exported file's text. */
+export function verifyText(text: string): VerifyReport {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, sha256: null, id: null, takenAt: null, prevSha256: null, hosts: 0, services: 0, problems: [{ where: 'document', what: `not JSON: ${(err as Error).message}` }] };
+  }
+  return verifyDocument(doc);
+}

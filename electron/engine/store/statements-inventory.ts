@@ -1,0 +1,98 @@
+/**
+ * Named statements of the inventory: review state, rules, gone sweeps, imports.
+ * Parameters are positional in the order each comment gives. Lists with a filter chosen
+ * by the user are built in inventory/filter.ts from whitelisted fragments only.
+ */
+export const INVENTORY_STATEMENTS = {
+  // (host, proto, port)
+  invFind: `SELECT id, status, service, insecure, last_seen_ms, prev_status, hostnames, mac FROM services WHERE host = ? AND proto = ? AND port = ?`,
+  // (host, host_key, proto, port, evidence, evidence_rank, confidence, service, banner, first_seen_ms, last_seen_ms,
+  //  created_at, status_changed_at, insecure, hostnames, mac)
+  invInsert: `INSERT INTO services (host, host_key, proto, port, evidence, evidence_rank, confidence, status, service, banner, first_seen_ms, last_seen_ms, created_at, status_changed_at, insecure, hostnames, mac)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // Merge new evidence: strongest evidence (then surest confidence) wins, the seen window only widens.
+  // (evidence, evidence_rank, confidence, conf_rank, service, first_seen_ms, last_seen_ms, id, banner, insecure, hostnames, mac)
+  invMerge: `UPDATE services SET
+      evidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?1 ELSE evidence END,
+      confidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?3 ELSE confidence END,
+      evidence_rank = MAX(evidence_rank, ?2),
+      service = COALESCE(service, ?5),
+      first_seen_ms = MIN(first_seen_ms, ?6),
+      last_seen_ms = MAX(last_seen_ms, ?7),
+      banner = COALESCE(banner, ?9),
+      insecure = ?10,
+      hostnames = ?11,
+      mac = COALESCE(?12, mac)
+    WHERE id = ?8`,
+  // A review: (status, reason, owner, reviewed_by, reviewed_at, rule_id, ignore_until, status_changed_at, id)
+  invSetReview: `UPDATE services SET status = ?, prev_status = NULL, reason = ?, owner = ?, reviewed_by = ?, reviewed_at = ?, rule_id = ?, ignore_until = ?, status_changed_at = ? WHERE id = ?`,
+  // gone / returned: the review (reason, owner) stays. (status, prev_status, status_changed_at, id)
+  invSetStatusOnly: `UPDATE services SET status = ?, prev_status = ?, status_changed_at = ? WHERE id = ?`,
+  // (id)
+  invById: `SELECT id, host, host_key, proto, port, status, prev_status, reason, owner, rule_id, ignore_until, insecure FROM services WHERE id = ?`,
+  // (service_id)
+  invHistory: `SELECT id, service_id, action, status_from, status_to, reason, owner, actor, at FROM reviews WHERE service_id = ? ORDER BY at, id`,
+  // (host_key)
+  invHostEvents: `SELECT r.id, r.service_id, r.action, r.status_from, r.status_to, r.reason, r.owner, r.actor, r.at, s.port, s.proto
+    FROM reviews r JOIN services s ON s.id = r.service_id WHERE s.host_key = ? ORDER BY r.at DESC, r.id DESC LIMIT 1000`,
+  // (service_id)
+  invEvidence: `SELECT source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes FROM service_evidence WHERE service_id = ? ORDER BY last_seen_ms, source_kind, source_id`,
+  invMaxId: `SELECT COALESCE(MAX(id), 0) AS id FROM services`,
+  invNewestSeen: `SELECT MAX(last_seen_ms) AS ms FROM services`,
+  // (rule_id) — services a rule ignored that are still ignored
+  invIgnoredByRule: `SELECT id, host_key, port, proto, insecure FROM services WHERE status = 'ignored' AND rule_id = ?`,
+  // (after_id)
+  invNewSince: `SELECT id, host, port, proto, service, insecure FROM services WHERE id > ? AND status = 'new' ORDER BY id LIMIT 100`,
+  // (after_id)
+  invNewSinceCount: `SELECT COUNT(*) AS n FROM services WHERE id > ? AND status = 'new'`,
+  invCounts: `SELECT status, COUNT(*) AS n FROM services GROUP BY status`,
+  invInsecureCount: `SELECT COUNT(*) AS n FROM services WHERE insecure IS NOT NULL AND status <> 'ignored'`,
+  invHostCount: `SELECT COUNT(DISTINCT host_key) AS n FROM services`,
+  // (from_ms) — services first stored per UTC day
+  invNewPerDay: `SELECT (created_at / 86400000) AS day, COUNT(*) AS n FROM services WHERE created_at >= ? GROUP BY day ORDER BY day`,
+
+  // Gone: approved/flagged services with no sighting since (cutoff_ms). (cutoff_ms)
+  goneStale: `SELECT id, status, last_seen_ms FROM services WHERE status IN ('approved', 'flagged') AND last_seen_ms < ?`,
+  // Gone: approved/flagged services a later scan or import found closed (filtered never counts).
+  goneClosed: `SELECT s.id, s.status, s.last_seen_ms, c.at AS closed_at, c.source AS source FROM services s
+    JOIN (
+      SELECT p.host, p.proto, p.port, MAX(p.probed_at) AS at, 'scan:' || MAX(p.scan_id) AS source FROM probe_results p WHERE p.state = 'closed' GROUP BY p.host, p.proto, p.port
+      UNION ALL
+      SELECT i.host, i.proto, i.port, MAX(i.seen_at) AS at, 'import:' || MAX(i.import_id) AS source FROM import_ports i WHERE i.state = 'closed' GROUP BY i.host, i.proto, i.port
+    ) c ON c.host = s.host AND c.proto = s.proto AND c.port = s.port
+    WHERE s.status IN ('approved', 'flagged') AND c.at > s.last_seen_ms`,
+  // Latest closed result for one key after a time: (host, proto, port, after_ms, host, proto, port, after_ms)
+  closedAfter: `SELECT MAX(at) AS at FROM (
+      SELECT probed_at AS at FROM probe_results WHERE host = ? AND proto = ? AND port = ? AND state = 'closed' AND probed_at > ?
+      UNION ALL
+      SELECT seen_at AS at FROM import_ports WHERE host = ? AND proto = ? AND port = ? AND state = 'closed' AND seen_at > ?)`,
+  // Ignored services whose rule has expired or was deleted: (now_ms)
+  ignoredReleased: `SELECT s.id, s.rule_id, r.deleted_at FROM services s LEFT JOIN rules r ON r.id = s.rule_id
+    WHERE s.status = 'ignored' AND (
+      (s.rule_id IS NOT NULL AND (r.id IS NULL OR r.deleted_at IS NOT NULL OR (r.expires_at IS NOT NULL AND r.expires_at <= ?1)))
+      OR (s.rule_id IS NULL AND s.ignore_until IS NOT NULL AND s.ignore_until <= ?1))`,
+
+  // (key)
+  settingGet: `SELECT value FROM inventory_settings WHERE key = ?`,
+  // (key, value)
+  settingSet: `INSERT INTO inventory_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+
+  // (now_ms)
+  rulesActive: `SELECT * FROM rules WHERE deleted_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY CASE kind WHEN 'ignore' THEN 0 ELSE 1 END, id`,
+  rulesAll: `SELECT r.*, (SELECT COUNT(DISTINCT service_id) FROM reviews v WHERE v.actor = 'rule:' || r.id) AS hits FROM rules r WHERE r.deleted_at IS NULL ORDER BY r.id`,
+  // (id)
+  ruleById: `SELECT r.*, (SELECT COUNT(DISTINCT service_id) FROM reviews v WHERE v.actor = 'rule:' || r.id) AS hits FROM rules r WHERE r.id = ? AND r.deleted_at IS NULL`,
+  // (kind, host, subnet, lo_key, hi_key, port, proto, reason, owner, expires_at, created_by, created_at, updated_at)
+  ruleInsert: `INSERT INTO rules (kind, host, subnet, lo_key, hi_key, port, proto, reason, owner, expires_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // (kind, host, subnet, lo_key, hi_key, port, proto, reason, owner, expires_at, updated_at, id)
+  ruleUpdate: `UPDATE rules SET kind = ?, host = ?, subnet = ?, lo_key = ?, hi_key = ?, port = ?, proto = ?, reason = ?, owner = ?, expires_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`,
+  // (deleted_at, id)
+  ruleDelete: `UPDATE rules SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`,
+
+  // (file_sha256)
+  importBySha: `SELECT id FROM imports WHERE file_sha256 = ?`,
+  // (job_id, tool, file, args, scan_started_at, scan_ended_at, complete, created_at, file_sha256, scanner_version, hosts, open_ports, warnings_json)
+  importInsert: `INSERT INTO imports (job_id, tool, file, args, scan_started_at, scan_ended_at, complete, created_at, file_sha256, scanner_version, hosts, open_ports, warnings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // (import_id, host, proto, port, state, reason, seen_at)
+  importPortInsert: `INSERT OR IGNORE INTO import_ports (import_id, host, proto, port, state, reason, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+} as const;

@@ -1,0 +1,102 @@
+/**
+ * Pure helpers of the Scan form, tested without Vue: port presets, big counts, the
+ * estimate line, and saved profiles (ports and speed only: a profile never holds a
+ * target, so the form never proposes one the analyst did not type).
+ */
+import type { ScanEstimate, ScanProfileName } from '../../../../electron/shared';
+
+export type PortPreset = 'top100' | 'top1000' | 'all' | 'custom';
+
+export const PORT_PRESETS: Array<{ id: PortPreset; label: string; spec: string }> = [
+  { id: 'top100', label: 'Top 100', spec: 'top:100' },
+  { id: 'top1000', label: 'Top 1000', spec: 'top:1000' },
+  { id: 'all', label: 'All (1-65535)', spec: 'all' },
+  { id: 'custom', label: 'Custom', spec: '' },
+];
+
+export const PROFILE_LABELS: Record<ScanProfileName, string> = {
+  gentle: 'Gentle — 100 probes/s, for fragile networks',
+  normal: 'Normal',
+  fast: 'Fast — loopback and labs',
+};
+
+export function portSpecFor(preset: PortPreset, custom: string): string {
+  return preset === 'custom' ? custom.trim() : PORT_PRESETS.find((p) => p.id === preset)!.spec;
+}
+
+/** A decimal string (counts may exceed 2^53) with thousands separators. */
+export function formatBig(decimal: string): string {
+  if (!/^\d+$/.test(decimal)) return decimal;
+  return decimal.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** "256 addresses × 100 ports = 25,600 probes", with names to resolve mentioned. */
+export function estimateLine(e: ScanEstimate | null): string {
+  if (!e) return '';
+  const names = e.names ? ` + ${e.names} name${e.names === 1 ? '' : 's'} to resolve` : '';
+  const addrs = `${formatBig(e.addresses)} address${e.addresses === '1' ? '' : 'es'}${names}`;
+  if (e.ports === null) return addrs;
+  return `${addrs} × ${formatBig(String(e.ports))} port${e.ports === 1 ? '' : 's'} = ${formatBig(e.probes)} probes`;
+}
+
+/** Whether the form may be submitted: something typed, and nothing the engine would refuse. */
+export function canStart(targets: string, ports: string, e: ScanEstimate | null): boolean {
+  if (!targets.trim() || !ports.trim()) return false;
+  if (!e) return false;
+  return e.targetErrors.length === 0 && e.portError === null && (e.addresses !== '0' || e.names > 0);
+}
+
+export interface SavedProfile {
+  name: string;
+  preset: PortPreset;
+  customPorts: string;
+  profile: ScanProfileName;
+  timeoutMs: number | null;
+  rate: number | null;
+}
+
+const KEY = 'portolan.scan.profiles';
+
+/** Reads saved profiles, dropping anything malformed (or any stray field, such as a target). */
+export function parseProfiles(text: string | null): SavedProfile[] {
+  if (!text) return [];
+  try {
+    const raw = JSON.parse(text) as unknown;
+    if (!Array.isArray(raw)) return [];
+    return raw.flatMap((p): SavedProfile[] => {
+      if (!p || typeof p !== 'object') return [];
+      const o = p as Record<string, unknown>;
+      if (typeof o.name !== 'string' || !o.name.trim()) return [];
+      if (!PORT_PRESETS.some((x) => x.id === o.preset)) return [];
+      if (!['gentle', 'normal', 'fast'].includes(o.profile as string)) return [];
+      const num = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null);
+      return [{ name: o.name.slice(0, 60), preset: o.preset as PortPreset, customPorts: typeof o.customPorts === 'string' ? o.customPorts.slice(0, 4096) : '', profile: o.profile as ScanProfileName, timeoutMs: num(o.timeoutMs), rate: num(o.rate) }];
+    });
+  } catch {
+    return [];
+  }
+}
+
+export function loadProfiles(storage: Pick<Storage, 'getItem'> | null): SavedProfile[] {
+  try {
+    return parseProfiles(storage?.getItem(KEY) ?? null);
+  } catch {
+    return [];
+  }
+}
+
+export function saveProfiles(storage: Pick<Storage, 'setItem'> | null, list: SavedProfile[]): void {
+  try {
+    storage?.setItem(KEY, JSON.stringify(list));
+  } catch {
+    // Storage full or disabled: the profile lives for this session only.
+  }
+}
+
+/** Seconds as "1 h 02 min", "3 min 05 s", "12 s". */
+export function formatEta(s: number | null): string {
+  if (s === null) return '—';
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${s} s`;
+}

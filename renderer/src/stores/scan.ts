@@ -1,0 +1,183 @@
+/**
+ * Scan store: the form's fields, the live estimate (addresses × ports, from the engine,
+ * no DNS and no traffic), the running sweep (progress, open ports as they are stored),
+ * pause / resume / cancel, and the run history. A sweep starts only from `start()`,
+ * which only the form's button calls.
+ */
+import { defineStore } from 'pinia';
+import { computed, onScopeDispose, ref, watch } from 'vue';
+import { toErrorInfo, type ErrorInfo, type ScanEstimate, type ScanProfileName, type ScanProgress, type ScanResultRow, type ScanRun } from '../../../electron/shared';
+import { canStart, loadProfiles, portSpecFor, saveProfiles, type PortPreset, type SavedProfile } from '../components/scan/scanForm';
+import { usePlatform } from '../platform/inject';
+
+const ESTIMATE_DELAY_MS = 200;
+const LIVE_ROWS_MAX = 5000;
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export const useScanStore = defineStore('scan', () => {
+  const { api } = usePlatform();
+
+  // The form. Empty until the analyst types: nothing is ever proposed.
+  const targets = ref('');
+  const excludes = ref('');
+  const preset = ref<PortPreset>('top100');
+  const customPorts = ref('');
+  const profile = ref<ScanProfileName>('normal');
+  const timeoutMs = ref<number | null>(null);
+  const rate = ref<number | null>(null);
+  const ports = computed(() => portSpecFor(preset.value, customPorts.value));
+
+  const estimate = ref<ScanEstimate | null>(null);
+  const estimating = ref(false);
+  const error = ref<ErrorInfo | null>(null);
+  const needsConfirm = ref(false);
+
+  const jobId = ref<string | null>(null);
+  const scanId = ref<number | null>(null);
+  const progress = ref<ScanProgress | null>(null);
+  const liveRows = ref<ScanResultRow[]>([]);
+  const starting = ref(false);
+  const running = computed(() => jobId.value !== null && !(progress.value?.final ?? false));
+
+  const runs = ref<ScanRun[]>([]);
+  const viewedRunId = ref<number | null>(null);
+  const viewedRows = ref<ScanResultRow[]>([]);
+  const profiles = ref<SavedProfile[]>(loadProfiles(storage()));
+
+  const startable = computed(() => !running.value && !starting.value && canStart(targets.value, ports.value, estimate.value));
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let seq = 0;
+  function scheduleEstimate(): void {
+    if (timer) clearTimeout(timer);
+    needsConfirm.value = false;
+    if (!targets.value.trim()) {
+      estimate.value = null;
+      return;
+    }
+    estimating.value = true;
+    timer = setTimeout(() => void refreshEstimate(), ESTIMATE_DELAY_MS);
+  }
+
+  async function refreshEstimate(): Promise<void> {
+    const mine = ++seq;
+    try {
+      const e = await api.scan.estimate({ targets: targets.value, excludes: excludes.value, ports: ports.value });
+      if (mine === seq) estimate.value = e;
+    } catch (err) {
+      if (mine === seq) error.value = toErrorInfo(err);
+    } finally {
+      if (mine === seq) estimating.value = false;
+    }
+  }
+  watch([targets, excludes, ports], scheduleEstimate);
+
+  /** Starts the sweep the form describes. A large one needs `confirmLarge` (the dialog). */
+  async function start(confirmLarge = false): Promise<boolean> {
+    // A double click or a second submit while the first is on its way starts nothing more.
+    if (starting.value || running.value) return false;
+    error.value = null;
+    if (estimate.value?.large && !confirmLarge) {
+      needsConfirm.value = true;
+      return false;
+    }
+    starting.value = true;
+    try {
+      const started = await api.scan.start({
+        targets: targets.value,
+        excludes: excludes.value,
+        ports: ports.value,
+        profile: profile.value,
+        ...(timeoutMs.value ? { timeoutMs: timeoutMs.value } : {}),
+        ...(rate.value ? { rate: rate.value } : {}),
+        confirmLarge,
+      });
+      needsConfirm.value = false;
+      jobId.value = started.jobId;
+      scanId.value = started.scanId;
+      progress.value = null;
+      liveRows.value = [];
+      viewedRunId.value = null;
+      void loadRuns();
+      return true;
+    } catch (err) {
+      const info = toErrorInfo(err);
+      if (info.name === 'ConfirmationRequired') needsConfirm.value = true;
+      else error.value = info;
+      return false;
+    } finally {
+      starting.value = false;
+    }
+  }
+
+  async function act(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+      error.value = null;
+    } catch (err) {
+      error.value = toErrorInfo(err);
+    }
+  }
+  const pause = (): Promise<void> => act(async () => jobId.value && (progress.value = await api.scan.pause(jobId.value)));
+  const resume = (): Promise<void> => act(async () => jobId.value && (progress.value = await api.scan.resume(jobId.value)));
+  const cancel = (): Promise<void> => act(async () => jobId.value && api.jobs.cancel(jobId.value));
+
+  async function loadRuns(): Promise<void> {
+    await act(async () => (runs.value = await api.scan.runs(50)));
+  }
+
+  /** Shows a past run's results (every state when `all`). */
+  async function viewRun(id: number, state: 'open' | 'all' = 'open'): Promise<void> {
+    viewedRunId.value = id;
+    await act(async () => (viewedRows.value = await api.scan.results({ scanId: id, state, limit: 10_000 })));
+  }
+
+  function saveProfile(name: string): void {
+    const p: SavedProfile = { name: name.trim().slice(0, 60), preset: preset.value, customPorts: customPorts.value, profile: profile.value, timeoutMs: timeoutMs.value, rate: rate.value };
+    if (!p.name) return;
+    profiles.value = [...profiles.value.filter((x) => x.name !== p.name), p];
+    saveProfiles(storage(), profiles.value);
+  }
+
+  function applyProfile(name: string): void {
+    const p = profiles.value.find((x) => x.name === name);
+    if (!p) return;
+    preset.value = p.preset;
+    customPorts.value = p.customPorts;
+    profile.value = p.profile;
+    timeoutMs.value = p.timeoutMs;
+    rate.value = p.rate;
+  }
+
+  const offs = [
+    api.on('scan.progress', (p) => {
+      if (p.jobId !== jobId.value) return;
+      progress.value = p;
+      if (p.final) void loadRuns();
+    }),
+    api.on('scan.results', (b) => {
+      if (b.jobId !== jobId.value) return;
+      const next = liveRows.value.concat(b.rows);
+      liveRows.value = next.length > LIVE_ROWS_MAX ? next.slice(-LIVE_ROWS_MAX) : next;
+    }),
+  ];
+  onScopeDispose(() => {
+    offs.forEach((off) => off());
+    if (timer) clearTimeout(timer);
+  });
+
+  return {
+    targets, excludes, preset, customPorts, profile, timeoutMs, rate, ports,
+    estimate, estimating, error, needsConfirm, startable,
+    jobId, scanId, progress, liveRows, running,
+    runs, viewedRunId, viewedRows, profiles,
+    start, pause, resume, cancel, loadRuns, viewRun, refreshEstimate, saveProfile, applyProfile,
+  };
+});

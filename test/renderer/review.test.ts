@@ -1,0 +1,126 @@
+// @vitest-environment happy-dom
+/**
+ * The review queue in the renderer, over the in-memory transport: grouping helpers,
+ * keyboard review with the reason dialog, bulk selection, and the new-services toast.
+ */
+import { mount } from '@vue/test-utils';
+import { createPinia } from 'pinia';
+import { afterEach, describe, expect, it } from 'vitest';
+import ReviewQueue from '../../renderer/src/components/review/ReviewQueue.vue';
+import NewServicesToast from '../../renderer/src/components/review/NewServicesToast.vue';
+import { groupItems, keyCommand, serviceKey } from '../../renderer/src/components/review/grouping';
+import { PlatformKey } from '../../renderer/src/platform/inject';
+import { createMemoryEngine, serviceRow, settle, type MemoryEngine } from './memory-engine';
+
+function engine(): MemoryEngine {
+  return createMemoryEngine([
+    serviceRow({ id: 1, host: '192.0.2.1', port: 22 }),
+    serviceRow({ id: 2, host: '192.0.2.1', port: 23, insecure: 'telnet' }),
+    serviceRow({ id: 3, host: '192.0.2.2', port: 443 }),
+    serviceRow({ id: 4, host: '192.0.2.3', port: 80, status: 'approved' }),
+  ]);
+}
+const globals = (e: MemoryEngine) => ({ plugins: [createPinia()], provide: { [PlatformKey as symbol]: e.platform } });
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('queue helpers', () => {
+  it('groups sorted rows by host or by port as one flat list', () => {
+    const rows = [serviceRow({ id: 1, host: '192.0.2.1', port: 22 }), serviceRow({ id: 2, host: '192.0.2.1', port: 80 }), serviceRow({ id: 3, host: '192.0.2.2', port: 80 })];
+    expect(groupItems(rows, 'host').map((i) => (i.kind === 'group' ? `[${i.label} ${i.count}]` : i.row.id))).toEqual(['[192.0.2.1 2]', 1, 2, '[192.0.2.2 1]', 3]);
+    expect(groupItems([rows[0]!, rows[1]!, rows[2]!].sort((a, b) => a.port - b.port), 'port').filter((i) => i.kind === 'group').map((i) => (i.kind === 'group' ? i.label : ''))).toEqual(['port 22', 'port 80']);
+  });
+
+  it('maps keys to commands, ignoring modified keys', () => {
+    expect(keyCommand({ key: 'a', ctrlKey: false, metaKey: false, altKey: false })).toEqual({ action: 'approve' });
+    expect(keyCommand({ key: 'j', ctrlKey: false, metaKey: false, altKey: false })).toEqual({ move: 1 });
+    expect(keyCommand({ key: ' ', ctrlKey: false, metaKey: false, altKey: false })).toEqual({ toggle: true });
+    expect(keyCommand({ key: 'a', ctrlKey: true, metaKey: false, altKey: false })).toEqual({ selectAll: true });
+    expect(keyCommand({ key: 'f', ctrlKey: false, metaKey: false, altKey: true })).toBeNull();
+    expect(serviceKey({ host: '2001:db8::1', port: 53, proto: 'udp' })).toBe('[2001:db8::1]:53/udp');
+  });
+});
+
+describe('ReviewQueue', () => {
+  it('lists only new services grouped by host, and marks insecure ones', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    expect(w.findAll('[data-testid="queue-row"]').map((r) => r.attributes('data-key'))).toEqual(['192.0.2.1:22/tcp', '192.0.2.1:23/tcp', '192.0.2.2:443/tcp']);
+    expect(w.findAll('[data-testid="queue-group"]')).toHaveLength(2);
+    expect(w.find('[data-key="192.0.2.1:23/tcp"]').text()).toContain('insecure');
+    w.unmount();
+  });
+
+  it('selects with space, asks why on "f", and sends one review.apply with the ids and reason', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    const grid = w.get('[data-testid="queue"]');
+    await grid.trigger('keydown', { key: 'j' }); // first row
+    await grid.trigger('keydown', { key: ' ' });
+    await grid.trigger('keydown', { key: 'j' });
+    await grid.trigger('keydown', { key: 'x' });
+    expect(w.get('[data-testid="selected-count"]').text()).toBe('2 selected');
+    await grid.trigger('keydown', { key: 'f' });
+    const dialog = w.get('[data-testid="reason-dialog"]');
+    expect(dialog.text()).toContain('Flag 2 services');
+    expect((w.get('[data-testid="reason-submit"]').element as HTMLButtonElement).disabled).toBe(true);
+    await w.get('[data-testid="reason-input"]').setValue('not in the baseline');
+    await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Enter' });
+    await settle();
+    const call = e.calls.find((c) => c.channel === 'review.apply');
+    expect(call?.input).toEqual({ ids: [1, 2], action: 'flag', reason: 'not in the baseline' });
+    expect(w.find('[data-testid="reason-dialog"]').exists()).toBe(false);
+    expect(w.findAll('[data-testid="queue-row"]').map((r) => r.attributes('data-key'))).toEqual(['192.0.2.2:443/tcp']);
+    w.unmount();
+  });
+
+  it('approve needs an owner; Escape cancels without a call', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    const grid = w.get('[data-testid="queue"]');
+    await grid.trigger('keydown', { key: 'j' });
+    await grid.trigger('keydown', { key: 'a' });
+    await w.get('[data-testid="reason-input"]').setValue('needed');
+    expect((w.get('[data-testid="reason-submit"]').element as HTMLButtonElement).disabled).toBe(true);
+    await w.get('[data-testid="owner-input"]').setValue('ops');
+    expect((w.get('[data-testid="reason-submit"]').element as HTMLButtonElement).disabled).toBe(false);
+    await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Escape' });
+    expect(w.find('[data-testid="reason-dialog"]').exists()).toBe(false);
+    expect(e.calls.some((c) => c.channel === 'review.apply')).toBe(false);
+    w.unmount();
+  });
+
+  it('"approve all matching" sends the filter, not the ids', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    await w.get('[data-testid="act-approve-matching"]').trigger('click');
+    expect(w.get('[data-testid="reason-dialog"]').text()).toContain('Approve 3 services');
+    await w.get('[data-testid="reason-input"]').setValue('baseline');
+    await w.get('[data-testid="owner-input"]').setValue('ops');
+    await w.get('form').trigger('submit');
+    await settle();
+    expect(e.calls.find((c) => c.channel === 'review.apply')?.input).toEqual({ filter: { status: 'new' }, action: 'approve', reason: 'baseline', owner: 'ops' });
+    w.unmount();
+  });
+});
+
+describe('NewServicesToast', () => {
+  it('shows a services.new notice with its total and keys', async () => {
+    const e = engine();
+    const w = mount(NewServicesToast, { global: globals(e) });
+    await settle();
+    expect(w.find('[data-testid="new-services-toast"]').exists()).toBe(false);
+    e.emit('services.new', { services: [{ id: 9, host: '198.51.100.3', port: 8443, proto: 'tcp', service: null, insecure: null }], total: 1 });
+    await settle();
+    const t = w.get('[data-testid="new-services-toast"]');
+    expect(t.attributes('data-total')).toBe('1');
+    expect(t.text()).toContain('198.51.100.3:8443/tcp');
+    w.unmount();
+  });
+});
