@@ -64,6 +64,15 @@ describe('store', () => {
     await expect(db.exec('DELETE FROM reviews')).rejects.toThrow(/append-only/);
   });
 
+  it('get() on a statement without parameters starts over each time', async () => {
+    const db = await fresh();
+    const cap = await captureId(db);
+    await db.tx(() => recordSightings(db, 'capture', cap, [sight({ port: 1 }), sight({ port: 2, status: undefined } as Partial<Sighting>)]));
+    const a = await db.get<{ status: string; n: number }>('serviceCounts');
+    const b = await db.get<{ status: string; n: number }>('serviceCounts');
+    expect(b).toEqual(a);
+  });
+
   it('refuses to change or delete a snapshot', async () => {
     const db = await fresh();
     await db.exec("INSERT INTO snapshots (taken_at, taken_by, canonical_json, sha256) VALUES (1, 'a', '{}', 'x')");

@@ -101,8 +101,18 @@ export class Db {
     );
   }
 
+  /**
+   * First row of a named statement. The statement is reset afterwards: sqlite3 leaves a
+   * stepped statement open, so a second `get` without parameters would continue with
+   * the next row, and an open statement pins a read snapshot.
+   */
   get<T>(name: StatementName, params: Params = []): Promise<T | undefined> {
-    return new Promise((resolve, reject) => this.stmt(name).get(params, (err: Error | null, row: T) => (err ? reject(err) : resolve(row))));
+    const stmt = this.stmt(name);
+    return new Promise((resolve, reject) =>
+      stmt.get(params, (err: Error | null, row: T) => {
+        stmt.reset(() => (err ? reject(err) : resolve(row)));
+      }),
+    );
   }
 
   all<T>(name: StatementName, params: Params = []): Promise<T[]> {
