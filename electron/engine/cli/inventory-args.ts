@@ -55,7 +55,9 @@ export function parseFilter(values: { host?: string; subnet?: string; port?: str
     try {
       const r = keyRange(v);
       if (k === 'host' && r.lo !== r.hi) throw new Error('--host takes one address; use --subnet for a range');
-      f[k] = r.text;
+      // One address is the narrowest subnet: the query has one address-range filter.
+      if (f.subnet !== undefined) throw new Error('give --host or --subnet, not both');
+      f.subnet = r.text;
     } catch (err) {
       throw new UsageError(`--${k}: ${(err as Error).message}`);
     }

@@ -1,9 +1,10 @@
 /**
  * Gone and back. An approved or flagged service is `gone` when
  * - it has not been seen for the gone period (default 35 days, CIP-010 R2.1's cadence)
- *   while the inventory holds newer evidence: the period is measured back from the
- *   newest sighting Portolan has, not the wall clock, so analysing old captures works
- *   and a sensor that stops feeding does not make everything vanish; or
+ *   while other services of the same host were: the period is measured back from the
+ *   newest sighting of that host, not the wall clock nor other hosts' evidence, so
+ *   analysing old captures works, a scan of one host never ages another host's
+ *   reviews, and a host that is simply out of view does not vanish; or
  * - a scan (probe_results) or an imported report (import_ports) found its port
  *   `closed` after its last sighting. `filtered` never counts: silence is not absence.
  * Seen again by newer evidence that clears both tests, it returns to the status it had
@@ -29,11 +30,11 @@ export async function setGoneAfterDays(db: Db, days: number): Promise<void> {
   await db.tx(() => db.run('settingSet', ['gone_after_days', String(days)]));
 }
 
-/** The sighting time before which an approved/flagged service counts as gone; -Infinity when off. */
-export async function staleCutoff(db: Db, newestSeen?: number): Promise<number> {
+/** The sighting time before which a service of `host` counts as gone; -Infinity when off. */
+export async function staleCutoff(db: Db, host: string): Promise<number> {
   const days = await goneAfterDays(db);
   if (days === 0) return -Infinity;
-  const newest = newestSeen ?? (await db.all<{ ms: number | null }>('invNewestSeen'))[0]?.ms ?? null;
+  const newest = (await db.all<{ ms: number | null }>('invNewestSeenHost', [host]))[0]?.ms ?? null;
   return newest === null ? -Infinity : newest - days * DAY_MS;
 }
 
@@ -55,12 +56,11 @@ export async function sweepInventory(db: Db, now = Date.now()): Promise<SweepRes
       await setObserved(db, s.id, s.status, 'gone', s.status, 'gone', `found closed by ${s.source} at ${iso(s.closed_at)}; last seen open ${iso(s.last_seen_ms)}`, now);
       gone++;
     }
-    const cutoff = await staleCutoff(db);
-    if (cutoff > -Infinity) {
-      const days = await goneAfterDays(db);
-      for (const s of await db.all<{ id: number; status: ServiceStatus; last_seen_ms: number }>('goneStale', [cutoff])) {
+    const days = await goneAfterDays(db);
+    if (days > 0) {
+      for (const s of await db.all<{ id: number; status: ServiceStatus; last_seen_ms: number; newest: number }>('goneStale', [days * DAY_MS])) {
         if (done.has(s.id)) continue;
-        await setObserved(db, s.id, s.status, 'gone', s.status, 'gone', `not seen for ${days} days: last seen ${iso(s.last_seen_ms)}, newer evidence up to ${iso(cutoff + days * DAY_MS)}`, now);
+        await setObserved(db, s.id, s.status, 'gone', s.status, 'gone', `not seen for ${days} days while its host was: last seen ${iso(s.last_seen_ms)}, host seen up to ${iso(s.newest)}`, now);
         gone++;
       }
     }

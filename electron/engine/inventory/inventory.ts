@@ -75,7 +75,6 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
   let returned = 0;
   const queued: number[] = [];
   let rules: RuleRow[] | null = null;
-  let cutoff: number | null = null;
   for (const s of sightings) {
     const existing = await db.get<Existing>('invFind', [s.host, s.proto, s.port]);
     let id: number;
@@ -102,7 +101,7 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
         s.banner ?? null, insecure, mergeNames(existing.hostnames, s.hostnames), s.mac ?? null,
       ]);
       if (existing.status === 'gone' && s.lastSeenMs > existing.last_seen_ms) {
-        cutoff ??= await staleCutoff(db);
+        const cutoff = await staleCutoff(db, s.host);
         const closed = await db.get<{ at: number | null }>('closedAfter', [s.host, s.proto, s.port, s.lastSeenMs, s.host, s.proto, s.port, s.lastSeenMs]);
         if (s.lastSeenMs >= cutoff && !closed?.at) {
           const back = existing.prev_status ?? 'approved';

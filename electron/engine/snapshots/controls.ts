@@ -47,7 +47,12 @@ export interface ControlResult {
   framework: string;
   title: string;
   requirement: string;
-  status: 'complete' | 'attention';
+  /**
+   * complete: Portolan's data shows no gap for this control; partial: the data is
+   * supporting evidence only (the control asks for more than Portolan records);
+   * attention: a gap to close.
+   */
+  status: 'complete' | 'partial' | 'attention';
   /** One line per finding, plain text. */
   findings: string[];
   /** Services to list under the control (may be empty). */
@@ -122,7 +127,8 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       framework: 'PCI DSS v4.0',
       title: 'Internal vulnerability scans are performed at least once every three months',
       requirement: 'Internal scans at least once every three months and after significant change. Portolan records port discovery scans, which are part of that evidence, not a vulnerability scan.',
-      status: scanAgeDays !== null && scanAgeDays <= 92 ? 'complete' : 'attention',
+      // Port discovery is part of 11.3.1's evidence, never all of it (that needs a vulnerability scan).
+      status: scanAgeDays !== null && scanAgeDays <= 92 ? 'partial' : 'attention',
       findings: [
         `${plural(src.scans.length, 'connect scan run')} and ${plural(src.imports.length, 'imported scanner report')} on record.`,
         lastScan === null ? 'No active scan is on record before this snapshot.' : `Most recent scan: ${new Date(lastScan).toISOString().replace(/Z$/, '+00:00')} (${scanAgeDays} days before the snapshot).`,

@@ -21,6 +21,13 @@ function cut(v: string | null | undefined): string {
   return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL)}…` : s;
 }
 
+/** What a control's status means, in words an auditor reads without a legend. */
+const STATUS_TEXT: Record<'complete' | 'partial' | 'attention', string> = {
+  complete: 'no gaps found',
+  partial: 'supporting evidence',
+  attention: 'needs attention',
+};
+
 function badge(status: string): string {
   const cls = /^[a-z-]{1,20}$/.test(status) ? `s-${status}` : '';
   return `<span class="badge ${cls}">${esc(status)}</span>`;
@@ -122,7 +129,7 @@ function tile(n: number, label: string, tone = ''): string {
 
 function controlSummary(controls: ControlResult[]): string {
   const rows = controls
-    .map((c) => `<tr><td class="mono">${esc(c.id)}</td><td>${esc(c.title)}</td><td><span class="badge st-${c.status}">${c.status === 'complete' ? 'evidence complete' : 'needs attention'}</span></td></tr>`)
+    .map((c) => `<tr><td class="mono">${esc(c.id)}</td><td>${esc(c.title)}</td><td><span class="badge st-${c.status}">${STATUS_TEXT[c.status]}</span></td></tr>`)
     .join('');
   return `<table><caption>Controls covered</caption><thead><tr><th>Control</th><th>Requirement</th><th>Evidence status</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -130,7 +137,7 @@ function controlSummary(controls: ControlResult[]): string {
 function controlSection(c: ControlResult): string {
   const list = c.items.length ? serviceTable(c.items, c.itemsCaption, true) : c.itemsCaption ? `<p class="empty">${esc(c.itemsCaption)}: none.</p>` : '';
   return `<div class="control ${c.status}">
-<div class="head"><span class="cid">${esc(c.id)}</span><span class="badge st-${c.status}">${c.status === 'complete' ? 'evidence complete' : 'needs attention'}</span></div>
+<div class="head"><span class="cid">${esc(c.id)}</span><span class="badge st-${c.status}">${STATUS_TEXT[c.status]}</span></div>
 <h3>${esc(c.title)}</h3>
 <p class="muted">${esc(c.requirement)}</p>
 <ul>${c.findings.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>

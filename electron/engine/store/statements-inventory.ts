@@ -39,6 +39,8 @@ export const INVENTORY_STATEMENTS = {
   invEvidence: `SELECT source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes FROM service_evidence WHERE service_id = ? ORDER BY last_seen_ms, source_kind, source_id`,
   invMaxId: `SELECT COALESCE(MAX(id), 0) AS id FROM services`,
   invNewestSeen: `SELECT MAX(last_seen_ms) AS ms FROM services`,
+  // (host) — the newest sighting of any service of one host
+  invNewestSeenHost: `SELECT MAX(last_seen_ms) AS ms FROM services WHERE host = ?`,
   // (rule_id) — services a rule ignored that are still ignored
   invIgnoredByRule: `SELECT id, host_key, port, proto, insecure FROM services WHERE status = 'ignored' AND rule_id = ?`,
   // (after_id)
@@ -52,7 +54,10 @@ export const INVENTORY_STATEMENTS = {
   invNewPerDay: `SELECT (created_at / 86400000) AS day, COUNT(*) AS n FROM services WHERE created_at >= ? GROUP BY day ORDER BY day`,
 
   // Gone: approved/flagged services with no sighting since (cutoff_ms). (cutoff_ms)
-  goneStale: `SELECT id, status, last_seen_ms FROM services WHERE status IN ('approved', 'flagged') AND last_seen_ms < ?`,
+  // (period_ms) — approved/flagged services not seen for the period while their host was
+  goneStale: `SELECT s.id, s.status, s.last_seen_ms, h.newest FROM services s
+    JOIN (SELECT host, MAX(last_seen_ms) AS newest FROM services GROUP BY host) h ON h.host = s.host
+    WHERE s.status IN ('approved', 'flagged') AND s.last_seen_ms < h.newest - ?`,
   // Gone: approved/flagged services a later scan or import found closed (filtered never counts).
   goneClosed: `SELECT s.id, s.status, s.last_seen_ms, c.at AS closed_at, c.source AS source FROM services s
     JOIN (

@@ -36,6 +36,17 @@ describe('portolan import / review / rules / services', () => {
     expect(new Set(rows.map((r) => r.evidence))).toEqual(new Set(['import']));
   });
 
+  it('--host narrows to one address (and is not combined with --subnet)', () => {
+    const all = parseTsv(run('services', '--format', 'tsv').stdout);
+    const host = all[0]!.host!;
+    const one = run('services', '--host', host, '--format', 'tsv');
+    expect(one.code, one.stderr).toBe(0);
+    const rows = parseTsv(one.stdout);
+    expect(rows.length).toBe(all.filter((r) => r.host === host).length);
+    expect(rows.every((r) => r.host === host)).toBe(true);
+    expect(run('services', '--host', host, '--subnet', '198.51.100.0/24').code).toBe(2);
+  });
+
   it('approves one service by HOST:PORT/PROTO and shows who, when and why in its history', () => {
     const r = run('review', '198.51.100.20:443/tcp', '--approve', '--reason', 'public web, CHG-42', '--owner', 'web team');
     expect(r.code, r.stderr).toBe(0);

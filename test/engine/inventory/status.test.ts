@@ -120,6 +120,17 @@ describe('gone and returned', () => {
     expect(h.events[2]!.reason).toMatch(/not seen for 10 days/);
   });
 
+  it("evidence about other hosts never ages a host's reviewed services", async () => {
+    const db = await freshDb();
+    await setGoneAfterDays(db, 10);
+    await db.tx(async () => recordSightings(db, 'capture', await captureId(db), [sight({ lastSeenMs: T0 })]));
+    await applyReview(db, { ids: [await idOf(db, H, 22)], action: 'approve', reason: 'ssh', owner: 'ops' }, 'alice');
+    // A year later, a scan of another host: this host is simply out of view, not gone.
+    await db.tx(async () => recordSightings(db, 'scan', 1, [sight({ host: '127.0.0.1', port: 8080, evidence: 'scan', firstSeenMs: T0 + 365 * DAY, lastSeenMs: T0 + 365 * DAY })]));
+    expect(await sweepInventory(db)).toMatchObject({ gone: 0 });
+    expect(await statusOf(db, H, 22)).toBe('approved');
+  });
+
   it('a flagged service found closed by a later scan is gone and returns as flagged; filtered never makes it gone', async () => {
     const db = await freshDb();
     await setGoneAfterDays(db, 0);
