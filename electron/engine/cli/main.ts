@@ -6,6 +6,8 @@
  */
 import { defaultDbPath } from '../store/paths';
 import { VERSION } from '../version';
+import { ZodError } from 'zod';
+import { toErrorInfo } from '../../shared/contract';
 import { UsageError } from './common';
 import { CAPTURE_HELP, cmdCapture } from './commands/capture';
 import { cmdFlows, FLOWS_HELP } from './commands/flows';
@@ -66,13 +68,21 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const run = COMMANDS[cmd];
+  // `portolan CMD --help` shows the help, whatever the command's own flags are.
+  if (run && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   try {
     if (!run) throw new UsageError(`unknown command '${cmd}' (try 'portolan --help')`);
     return await run(rest);
   } catch (err) {
     const e = err as Error & { code?: string };
-    const usage = e instanceof UsageError || (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS'));
-    process.stderr.write(`portolan: ${usage ? 'usage' : 'error'}: ${e.message}\n`);
+    // A value the contract's schemas refuse is a wrong command line, said in one line.
+    const invalid = err instanceof ZodError || e.name === 'InvalidInput';
+    const usage = invalid || e instanceof UsageError || (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS'));
+    const message = err instanceof ZodError ? toErrorInfo(err).message : e.message;
+    process.stderr.write(`portolan: ${usage ? 'usage' : 'error'}: ${message.split('\n')[0]}\n`);
     return usage ? 2 : 1;
   }
 }

@@ -28,7 +28,7 @@ import type { Prober } from './prober';
 /** The addon's exports (native/scanner/src/scan.c). */
 export interface ScanAddon {
   abiVersion: number;
-  createEngine(onResults: (results: ArrayBuffer) => void, maxInflight: number): object;
+  createEngine(onResults: (results: ArrayBuffer) => void, maxInflight: number, threads?: number): object;
   submit(engine: object, probes: Uint8Array): void;
   cancel(engine: object): void;
   close(engine: object): void;
@@ -43,6 +43,8 @@ const ST_OPEN = 0;
 const ST_TIMEOUT = -1;
 const ST_SELF = -2;
 const ST_CANCELLED = -3;
+/** Probes handed to the addon at once, at most, while more are being started. */
+const EARLY_FLUSH = 256;
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
@@ -141,14 +143,19 @@ export class NativeProber implements Prober {
     this.words[w + 2] = Math.max(1, Math.round(opts.timeoutMs));
     this.bytes.set(addr, this.count * RECORD_BYTES + 12);
     this.count++;
+    // Hand over early in a long burst, so the addon's thread probes while this one still
+    // works through the answers that started the burst (overlap, not turns).
+    if (this.count >= EARLY_FLUSH) return this.flush();
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
     }
   }
 
   private flush(): void {
-    this.flushQueued = false;
     if (!this.count || this.closed) return;
     if (!this.handle) this.handle = this.addon.createEngine((ab) => this.onResults(ab), this.maxInflight);
     this.addon.submit(this.handle, this.bytes.subarray(0, this.count * RECORD_BYTES));

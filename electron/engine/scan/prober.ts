@@ -4,7 +4,8 @@
  *
  * - `native`: the portolan_scan addon (native/scanner, see native.ts): non-blocking
  *   connect() and epoll on a thread of its own, probes submitted and answered in
- *   batches. About twice as fast as `js` on a loopback sweep; Linux only.
+ *   batches. A full loopback sweep takes about a sixth of the JS path's time in the
+ *   scanner and a third end to end through the CLI (docs/scanner.md); Linux only.
  * - `js`: one net.Socket per probe (probe.ts). Works everywhere Node does; the fallback.
  *
  * PORTOLAN_SCAN_ENGINE=js|native forces one (tests, the benchmark); otherwise (`auto`)

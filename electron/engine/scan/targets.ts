@@ -99,15 +99,24 @@ export function parseAddress(s: string): { family: Family; n: bigint } | null {
   return null;
 }
 
+/** A target as shown in a message: quoted, control characters escaped, at most 60 characters. */
+function shown(s: string): string {
+  const cut = s.length > 60 ? `${s.slice(0, 60)}…` : s;
+  return `'${cut.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+}
+
 /** Parses one token without touching DNS. Throws TargetError for anything malformed. */
 export function parseTargetToken(token: string): ParsedToken {
   const input = token.trim();
   if (!input) throw new TargetError('empty target');
+  if (/[\x00-\x1f\x7f]/.test(input)) throw new TargetError(`${shown(input)} contains control characters`);
   if (input.length > MAX_TOKEN) throw new TargetError(`target too long: '${input.slice(0, 40)}…'`);
   if (input.includes('%')) throw new TargetError(`'${input}': IPv6 zone ids (fe80::1%eth0) are not supported`);
 
   if (input.includes('/')) {
-    const [addr, bits] = input.split('/');
+    const parts = input.split('/');
+    if (parts.length !== 2) throw new TargetError(`${shown(input)} is not a CIDR block (e.g. 192.0.2.0/24 or 2001:db8::/64)`);
+    const [addr, bits] = parts;
     const a = parseAddress(addr ?? '');
     if (!a || !/^\d{1,3}$/.test(bits ?? '')) throw new TargetError(`'${input}' is not a CIDR block (e.g. 192.0.2.0/24 or 2001:db8::/64)`);
     // An IPv4-mapped block keeps its IPv6 prefix length only if it spans the mapped part.
@@ -150,12 +159,14 @@ export function parseTargetToken(token: string): ParsedToken {
   }
 
   const single = parseAddress(input);
+  // 0.0.0.0 and :: name no host: a connect to them reaches this machine under a false name.
+  if (single && single.n === 0n) throw new TargetError(`'${input}' is the unspecified address, not a host (to scan this machine, give 127.0.0.1 or ::1)`);
   if (single) return { kind: 'range', input, range: { family: single.family, start: single.n, end: single.n }, edges: [] };
 
   // Numeric forms the C resolver would take as addresses (0x7f.1, 127.1): refuse, never guess.
   const numericLabels = input.split('.').every((l) => /^(0x[0-9a-f]*|\d+)$/i.test(l));
   if (numericLabels || input.includes(':')) throw new TargetError(`'${input}' is not a valid IP address`);
-  if (!HOSTNAME.test(input)) throw new TargetError(`'${input}' is not an address, range, CIDR block or hostname`);
+  if (!HOSTNAME.test(input)) throw new TargetError(`${shown(input)} is not an address, range, CIDR block or hostname`);
   return { kind: 'name', input, name: input.toLowerCase().replace(/\.$/, '') };
 }
 
@@ -243,7 +254,8 @@ export async function planTargets(targets: string[], excludes: string[] = [], lo
   const inc = parseTargetText(targets);
   const exc = parseTargetText(excludes);
   const bad = [...inc.errors, ...exc.errors.map((e) => `exclusion ${e}`)];
-  if (bad.length) throw new TargetError(bad.join('; '));
+  // A file of garbage must not flood the terminal: the first few, then a count.
+  if (bad.length) throw new TargetError(bad.length > 5 ? `${bad.slice(0, 5).join('; ')}; and ${bad.length - 5} more bad targets` : bad.join('; '));
   if (!inc.tokens.length) throw new TargetError('no targets given');
   const resolved: ResolvedName[] = [];
   const unresolved: TargetPlan['unresolved'] = [];

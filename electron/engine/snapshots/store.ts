@@ -47,6 +47,11 @@ export async function takeSnapshot(db: Db, o: TakeOptions = {}): Promise<{ id: n
   const scope = parseScope(o.scope ?? 'all'); // a bad scope fails before the transaction
   const takenBy = (o.by ?? '').trim() || defaultActor();
   const note = o.note ?? '';
+  // Sealed forever and printed in terminals and reports: no control characters (a line
+  // break in the note is allowed).
+  for (const [what, v] of [['note', note], ['taken-by name', takenBy]] as const) {
+    if (/[\x00-\x09\x0b-\x1f\x7f]/.test(v)) throw Object.assign(new Error(`the ${what} contains control characters`), { name: 'InvalidInput' });
+  }
   return db.tx(async () => {
     // all(), not get(): a parameterless get() on a reused statement would not reset it.
     const [last] = await db.all<{ id: number; sha256: string }>('snapLast');

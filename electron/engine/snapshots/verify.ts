@@ -158,7 +158,8 @@ export function verifyDocument(doc: unknown): VerifyReport {
 export function verifyText(text: string): VerifyReport {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // A byte-order mark (Windows editors add one) is encoding, not content.
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     return { ok: false, sha256: null, id: null, takenAt: null, prevSha256: null, hosts: 0, services: 0, problems: [{ where: 'document', what: `not JSON: ${(err as Error).message}` }] };
   }

@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { constants } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon } from '../../../electron/engine/scan/native';
 import { createProber, engineChoice } from '../../../electron/engine/scan/prober';
@@ -45,13 +46,15 @@ const portOf = (s: Server): number => (s.address() as { port: number }).port;
 
 async function openListeners(): Promise<Listeners> {
   const servers = [await listen('SSH-2.0-PortolanTest_1.0\r\n'), await listen('220 test.example ESMTP ready\r\n'), await listen(null)];
+  // Ports nothing listens on: bound to learn a free number, then released.
   const gone = await Promise.all(Array.from({ length: 5 }, () => listen(null)));
+  const closed = gone.map(portOf).sort((a, b) => a - b);
   await Promise.all(gone.map((g) => new Promise((r) => g.close(r))));
   return {
     ssh: portOf(servers[0]!),
     smtp: portOf(servers[1]!),
     quiet: portOf(servers[2]!),
-    closed: gone.map(portOf).sort((a, b) => a - b),
+    closed,
     close: async () => {
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     },
@@ -157,6 +160,37 @@ describe.skipIf(!ok)('the native scan engine', () => {
     expect(s.counters.inflight).toBe(0);
     expect(s.counters.done).toBeGreaterThanOrEqual(50);
     expect(s.counters.done).toBeLessThan(20000);
+  });
+
+  it('the addon itself: 32-byte records in, one answer per probe out, spread over two threads', async () => {
+    if (!addon.ok) return;
+    const a = addon.addon;
+    const ports = [L.quiet, ...L.closed, L.quiet, ...L.closed];
+    const bytes = new Uint8Array(32 * ports.length);
+    const words = new Uint32Array(bytes.buffer);
+    ports.forEach((port, i) => {
+      words[i * 8] = 100 + i; // id
+      words[i * 8 + 1] = port | (4 << 16);
+      words[i * 8 + 2] = 2000; // timeout, ms
+      bytes.set([127, 0, 0, 2], i * 32 + 12);
+    });
+    const answers = new Map<number, number>();
+    let engine: object | null = null;
+    await new Promise<void>((resolve) => {
+      engine = a.createEngine((ab) => {
+        const u = new Uint32Array(ab);
+        const st = new Int32Array(ab);
+        for (let w = 0; w < u.length; w += 8) {
+          expect(answers.has(u[w]!)).toBe(false);
+          answers.set(u[w]!, st[w + 1]!);
+        }
+        if (answers.size === ports.length) resolve();
+      }, 4, 2);
+      a.submit(engine, bytes);
+    });
+    a.close(engine!);
+    ports.forEach((port, i) => expect(answers.get(100 + i), `port ${port}`).toBe(port === L.quiet ? 0 : constants.errno.ECONNREFUSED));
+    expect(() => a.submit(engine!, bytes)).toThrow(/closed/);
   });
 
   it('PORTOLAN_SCAN_ENGINE picks the engine; a forced native engine is the addon', () => {

@@ -70,6 +70,9 @@ table inet pscan {
 }`);
     // ICMP errors are rate limited per peer by default; the states must not depend on luck.
     net.sysctl(net.targets, 'net.ipv4.icmp_ratelimit', '0');
+    // The down host: ARP must not give up (host-unreach) just as the probe's retry times
+    // out (no-response); a longer solicitation makes the state independent of that race.
+    net.sysctl(net.scanner, `net.ipv4.neigh.ps${net.id}s.mcast_solicit`, '10');
     net.sysctl(net.targets, 'net.ipv6.icmp.ratelimit', '0');
     await net.listen([
       ...['192.0.2.2', '2001:db8::2'].flatMap((host) => [

@@ -38,18 +38,32 @@ for (const s of specs) {
 }
 `;
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class TestNet {
   readonly id = randomBytes(3).toString('hex');
-  readonly scanner = `pscan-${this.id}-s`;
-  readonly targets = `pscan-${this.id}-t`;
+  // The creating process's id is in the name, so a sweep never removes a network that a
+  // test running in parallel (another worker, a benchmark) is still using.
+  readonly scanner = `pscan-${process.pid}-${this.id}-s`;
+  readonly targets = `pscan-${process.pid}-${this.id}-t`;
   private children: ChildProcess[] = [];
 
-  /** Removes namespaces a crashed earlier run left (ours only: the pscan- prefix). */
+  /** Removes namespaces a crashed earlier run left: ours (pscan-), whose creator is dead. */
   static sweepStale(): void {
     const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
     for (const line of list.split('\n')) {
       const name = line.split(' ')[0];
-      if (name && name.startsWith('pscan-')) spawnSync('ip', ['netns', 'del', name]);
+      if (!name || !name.startsWith('pscan-')) continue;
+      const pid = Number(/^pscan-(\d+)-/.exec(name)?.[1] ?? NaN);
+      if (Number.isInteger(pid) && alive(pid)) continue;
+      spawnSync('ip', ['netns', 'del', name]);
     }
   }
 

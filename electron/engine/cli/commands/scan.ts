@@ -6,7 +6,7 @@
  * contract: add at the end, never rename): host, port, proto, state, reason, banner.
  * Open ports only unless --all-states. Rows sorted by address, then port.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
 import { hostKey } from '../../inventory/hostkey';
@@ -15,6 +15,9 @@ import { ScanProfileName } from '../../../shared/scan';
 import { dbPath, UsageError } from '../common';
 
 export const SCAN_COLUMNS = ['host', 'port', 'proto', 'state', 'reason', 'banner'] as const;
+
+/** Largest targets file read, bytes. */
+const MAX_TARGETS_FILE = 16 * 1024 * 1024;
 
 export const SCAN_HELP = `  portolan scan TARGET... --ports SPEC [--exclude T]... [--input-file FILE]...
                [--profile gentle|normal|fast] [--concurrency N] [--per-host N]
@@ -63,11 +66,20 @@ export async function cmdScan(args: string[]): Promise<number> {
 
   const targetTexts = [...positionals];
   for (const f of values['input-file'] ?? []) {
+    let text: string;
     try {
-      targetTexts.push(readFileSync(f === '-' ? 0 : f, 'utf8'));
+      // Bounded: a targets file is a list, not a stream (/dev/zero must not eat the memory).
+      if (f !== '-') {
+        const st = statSync(f);
+        if (!st.isFile()) throw new Error('not a regular file');
+        if (st.size > MAX_TARGETS_FILE) throw new Error(`larger than ${MAX_TARGETS_FILE / 1024 / 1024} MiB`);
+      }
+      text = readFileSync(f === '-' ? 0 : f, 'utf8');
     } catch (err) {
       throw new Error(`cannot read the targets file ${f}: ${(err as Error).message}`);
     }
+    if (text.length > MAX_TARGETS_FILE) throw new Error(`cannot read the targets file ${f}: larger than ${MAX_TARGETS_FILE / 1024 / 1024} MiB`);
+    targetTexts.push(text);
   }
   if (!targetTexts.join('').trim()) throw new UsageError('scan needs at least one target (an address, CIDR block, range or hostname)');
 
@@ -112,9 +124,16 @@ export async function cmdScan(args: string[]): Promise<number> {
     if (progress) process.stderr.write('\r\x1b[K');
     for (const w of end.warnings) process.stderr.write(`portolan: warning: ${w}\n`);
 
+    // One sort key per host, not per row: a full sweep prints 65,535 rows of one host.
+    const keys = new Map<string, string>();
+    const keyOf = (h: string): string => {
+      let k = keys.get(h);
+      if (k === undefined) keys.set(h, (k = hostKey(h)));
+      return k;
+    };
     const keyed = results
       .filter((r) => values['all-states'] || r.state === 'open')
-      .map((r) => ({ r, k: hostKey(r.host) }))
+      .map((r) => ({ r, k: keyOf(r.host) }))
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.r.port - b.r.port))
       .map((x) => x.r);
     if (format === 'json') {

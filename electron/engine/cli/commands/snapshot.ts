@@ -4,7 +4,8 @@
  * Exit codes: save/list/show/export as every command (0 ok, 1 failed, 2 usage);
  * diff: 0 same, 1 different, 2 error; verify: 0 intact, 1 altered, 2 error.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExportFormat } from '../../../shared/snapshots';
@@ -114,7 +115,10 @@ async function exportCmd(args: string[]): Promise<number> {
   // Written beside the target, then renamed: a failure never leaves half a file.
   const tmp = join(dirname(values.out), `.${basename(values.out)}.${process.pid}.tmp`);
   await writeFile(tmp, e.bytes);
-  await rename(tmp, values.out);
+  await rename(tmp, values.out).catch(async (err: unknown) => {
+    await rm(tmp, { force: true });
+    throw err;
+  });
   process.stderr.write(`wrote ${values.out} (${e.bytes.length} bytes)\n`);
   return 0;
 }
@@ -156,7 +160,11 @@ async function verify(args: string[]): Promise<number> {
     if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
     const report = verifyText(await readFile(positionals[0]!, 'utf8'));
     const problems: Problem[] = [...report.problems];
-    if (values.db !== undefined) problems.push(...(await withEngine(values.db, (e) => verifyAgainstDb(e.db, report))));
+    if (values.db !== undefined) {
+      // Checking against a database that is not there is an error, not a finding.
+      if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
+      problems.push(...(await withEngine(values.db, (e) => verifyAgainstDb(e.db, report))));
+    }
     const ok = problems.length === 0;
     if (values.format === 'json') out(JSON.stringify({ ...report, ok, problems }, null, 2) + '\n');
     else if (ok) out(`OK: snapshot ${report.id} taken ${report.takenAt}, ${report.hosts} hosts, ${report.services} services, seal ${report.sha256}${values.db !== undefined ? ', matches the database and its chain' : ''}\n`);
