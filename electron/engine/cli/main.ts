@@ -19,6 +19,8 @@ import { cmdScan, SCAN_HELP } from './commands/scan';
 import { cmdServe } from './commands/serve';
 import { cmdServices } from './commands/services';
 import { cmdSnapshot, SNAPSHOT_HELP } from './commands/snapshot';
+import { cmdTags } from './commands/tags';
+import { cmdControl } from './commands/control';
 
 const HELP = `portolan ${VERSION} — which hosts listen on which ports
 
@@ -34,6 +36,10 @@ ${FLOWS_HELP}
 ${IMPORT_HELP}
 ${REVIEW_HELP}
 ${RULES_HELP}
+  portolan tags add|remove TAG HOST|CIDR... | portolan tags list [--format table|tsv|json]
+      Scope tags on hosts (CDE, BES Cyber System); snapshot save --scope tag:CDE.
+  portolan control HOST:PORT/PROTO... --note TEXT
+      Record the compensating control of an insecure service (PCI DSS 1.2.6).
   portolan serve [--port N] [--db PATH]
       Serve the app's UI and API on 127.0.0.1 (URL with a session token is printed).
 ${SCAN_HELP}
@@ -55,6 +61,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   rules: cmdRules,
   scan: cmdScan,
   snapshot: cmdSnapshot,
+  tags: cmdTags,
+  control: cmdControl,
 };
 
 export async function main(argv: string[]): Promise<number> {

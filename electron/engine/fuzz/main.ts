@@ -18,7 +18,7 @@ setInterval(() => {
   const now = Atomics.load(beat, 0);
   if (now !== last) { last = now; since = Date.now(); return; }
   if (Date.now() - since > workerData.limit) {
-    require('node:fs').writeSync(2, 'HANG: input ' + now + ' blocked for over ' + workerData.limit + ' ms; it is in ' + workerData.scratch + '\\n');
+    require('node:fs').writeSync(2, 'HANG: input ' + (now - 1) + ' blocked for over ' + workerData.limit + ' ms; it is in ' + workerData.scratch + '\\n');
     process.exit(3);
   }
 }, 200);
@@ -59,8 +59,9 @@ export async function main(argv: string[]): Promise<number> {
     seeds: seedFiles(seedDir),
     outDir,
     perInputMs: bound,
+    // The heartbeat moves with every input: only one input that blocks trips the watchdog.
+    onInput: (i) => Atomics.store(beat, 0, i + 1),
     onProgress: (done, s) => {
-      Atomics.store(beat, 0, done);
       process.stderr.write(`\r${done}/${count} inputs, ${s.crashes} crashes, ${s.hangs} hangs`);
     },
   });

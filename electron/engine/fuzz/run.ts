@@ -24,6 +24,8 @@ export interface FuzzOptions {
   /** Time bound per input, ms. */
   perInputMs?: number;
   onProgress?: (done: number, stats: FuzzStats) => void;
+  /** Called before each input (the watchdog's heartbeat). */
+  onInput?: (index: number) => void;
 }
 
 export interface Finding {
@@ -92,6 +94,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzStats> {
     const other = rng.pick(seeds).data;
     const { data, applied } = mutate(s.data, rng, other);
     writeFileSync(scratch, data);
+    opts.onInput?.(i);
     const t0 = performance.now();
     try {
       const outcome = await runInput(scratch);

@@ -349,6 +349,24 @@ CREATE TABLE answering_hosts (
 `,
   },
   {
+    version: 5,
+    name: 'host tags and compensating controls',
+    sql: `
+-- Scope tags an analyst puts on hosts ("CDE", "BES Cyber System"); snapshots can be
+-- scoped by them (tag:CDE) and list them per host.
+CREATE TABLE host_tags (
+  host        TEXT NOT NULL,           -- address as stored in services.host
+  tag         TEXT NOT NULL,           -- as typed; matched case-insensitively
+  added_by    TEXT NOT NULL,
+  added_at    INTEGER NOT NULL,        -- ms
+  PRIMARY KEY (host, tag)
+);
+-- For an insecure protocol that must stay (PCI DSS 1.2.6): the security feature that
+-- compensates, e.g. "telnet only from the jump host, VLAN 20 ACL".
+ALTER TABLE services ADD COLUMN compensating_control TEXT;
+`,
+  },
+  {
     version: 6,
     name: 'job owners',
     sql: `

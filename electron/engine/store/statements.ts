@@ -3,6 +3,7 @@
  * order the comment gives. List queries with a user-chosen sort are built in
  * inventory.ts from whitelisted fragments only.
  */
+import { TAG_STATEMENTS } from './statements-tags';
 import { CAPTURE_STATEMENTS } from './statements-capture';
 import { INVENTORY_STATEMENTS } from './statements-inventory';
 import { SCAN_STATEMENTS } from './statements-scan';
@@ -13,6 +14,7 @@ export const STATEMENTS = {
   ...INVENTORY_STATEMENTS,
   ...SCAN_STATEMENTS,
   ...CAPTURE_STATEMENTS,
+  ...TAG_STATEMENTS,
   // (id, kind, status, params_json, started_at, owner_pid, owner_host)
   jobInsert: `INSERT INTO jobs (id, kind, status, params_json, started_at, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   // (status, progress_json, result_json, warnings_json, error_json, ended_at, id)

@@ -1,0 +1,42 @@
+/**
+ * `portolan tags add TAG HOST|CIDR...`, `tags remove TAG HOST|CIDR...`, `tags list`:
+ * scope tags on hosts ("CDE", "BES Cyber System"), used by `snapshot save --scope tag:T`.
+ * A CIDR block names every inventory host inside it at that moment.
+ */
+import { parseArgs } from 'node:util';
+import { Engine } from '../../engine';
+import { defaultActor } from '../../inventory/service';
+import { addTag, hostsNamed, listTags, removeTag, TagError } from '../../inventory/tags';
+import { dbPath, UsageError } from '../common';
+
+export async function cmdTags(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
+  const [sub, tag, ...targets] = positionals;
+  if (!sub || !['add', 'remove', 'list'].includes(sub)) throw new UsageError("tags needs 'add TAG HOST|CIDR...', 'remove TAG HOST|CIDR...' or 'list'");
+  if (sub !== 'list' && (!tag || targets.length === 0)) throw new UsageError(`tags ${sub} needs a tag and at least one host or CIDR block`);
+  if (!['table', 'tsv', 'json'].includes(values.format)) throw new UsageError('--format must be table, tsv or json');
+  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  try {
+    if (sub === 'list') {
+      const rows = await listTags(engine.db);
+      if (values.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else if (values.format === 'tsv') process.stdout.write(['host\ttag\tadded_by\tadded_at', ...rows.map((r) => `${r.host}\t${r.tag}\t${r.addedBy}\t${r.addedAt}`)].join('\n') + '\n');
+      else process.stdout.write(rows.length ? rows.map((r) => `${r.host.padEnd(39)}  ${r.tag}`).join('\n') + '\n' : 'no tags\n');
+      return 0;
+    }
+    const hosts: string[] = [];
+    for (const t of targets) hosts.push(...(await hostsNamed(engine.db, t)));
+    if (!hosts.length) {
+      process.stderr.write('portolan: error: no inventory host in the blocks given\n');
+      return 1;
+    }
+    const n = sub === 'add' ? await addTag(engine.db, tag!, hosts, defaultActor()) : await removeTag(engine.db, tag!, hosts);
+    process.stdout.write(`${sub === 'add' ? 'tagged' : 'untagged'} ${n} of ${hosts.length} host${hosts.length === 1 ? '' : 's'} (${tag!.trim()})\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof TagError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await engine.close();
+  }
+}
