@@ -8,6 +8,7 @@
  * Imports nothing but zod (the renderer and the sandboxed preload use it too).
  */
 import { z } from 'zod';
+import { ipv6GroupsText } from './ipv6';
 
 export const Transport = z.enum(['tcp', 'udp']);
 export type Transport = z.infer<typeof Transport>;
@@ -124,20 +125,7 @@ export function netText(n: Net): string {
   if (n.version === 4) a = [...n.bytes].join('.');
   else {
     const g = Array.from({ length: 8 }, (_, i) => (n.bytes[2 * i]! << 8) | n.bytes[2 * i + 1]!);
-    let best = -1;
-    let bestLen = 0;
-    for (let i = 0; i < 8; ) {
-      if (g[i] !== 0) {
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j < 8 && g[j] === 0) j++;
-      if (j - i > bestLen) [best, bestLen] = [i, j - i];
-      i = j;
-    }
-    const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-    a = bestLen >= 2 ? `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}` : hex(g);
+    a = ipv6GroupsText(g);
   }
   return n.prefix === (n.version === 4 ? 32 : 128) ? a : `${a}/${n.prefix}`;
 }

@@ -10,11 +10,12 @@
  * 5. the host's timeline shows who approved it, when and why.
  * Captures are built here from hand-made frames (documentation addresses only).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, startServe, stopServe } from '../support/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
 import { pcapFile, tcpFrame, type Rec } from '../support/frames';
@@ -37,27 +38,6 @@ function capture(listeners: Array<[string, number]>, startUs: number): Buffer {
   return pcapFile(recs);
 }
 
-function startServer(dbPath: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/portolan.js'), 'serve', '--port', '0', '--db', dbPath], { cwd: REPO_ROOT, env: { ...process.env, PORTOLAN_USER: ANALYST } });
-  let out = '';
-  let err = '';
-  return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve printed no URL within 60 s\n${out}\n${err}`)), 60_000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /https?:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ child, url: m[0] });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`serve exited with ${code}\n${out}\n${err}`));
-    });
-  });
-}
 
 const keys = (page: Page) => page.$$eval('[data-testid="queue-row"]', (rows) => rows.map((r) => r.getAttribute('data-key') ?? '').sort());
 
@@ -80,13 +60,8 @@ describe.skipIf(!ready)('review queue end to end (portolan serve + Chromium)', (
     ];
     writeFileSync(join(dir, 'first.pcap'), capture(base, now - 60e6));
     writeFileSync(join(dir, 'second.pcap'), capture([...base, ['198.51.100.3', 8443]], now - 30e6));
-    ({ child: server, url } = await startServer(join(dir, 'e2e.db')));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    ({ child: server, url } = await startServe(join(dir, 'e2e.db'), { PORTOLAN_USER: ANALYST }));
+    context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 900 });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
@@ -96,12 +71,7 @@ describe.skipIf(!ready)('review queue end to end (portolan serve + Chromium)', (
 
   afterAll(async () => {
     await context?.close().catch(() => {});
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server?.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
+    await stopServe(server);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,11 +4,12 @@
  * against `portolan serve` — take, list with seal status, compare, open the report,
  * download an export. Images land in test-output/ for a human to look at.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium, startServe, stopServe } from '../support/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeSnapshot } from '../../electron/engine/snapshots/store';
 import { ensureBuilt, portolan } from '../support/cli';
@@ -24,22 +25,6 @@ const ready = requireAllOf([
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
-function startServer(dbPath: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/portolan.js'), 'serve', '--port', '0', '--db', dbPath], { cwd: REPO_ROOT });
-  let out = '';
-  return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve printed no URL: ${out}`)), 60_000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ child, url: m[0] });
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`serve exited with ${code}: ${out}`)));
-  });
-}
 
 describe.skipIf(!ready)('snapshot report and view in Chromium', () => {
   let dir = '';
@@ -59,22 +44,12 @@ describe.skipIf(!ready)('snapshot report and view in Chromium', () => {
     await takeSnapshot(d, { note: 'After the web review', by: 'alice', nowMs: T0 + 2 * 86_400_000 });
     db = d.path;
     await d.close();
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000, acceptDownloads: true });
   }, 120_000);
 
   afterAll(async () => {
     await context?.close().catch(() => {});
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server?.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    }
+    await stopServe(server);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -113,7 +88,7 @@ describe.skipIf(!ready)('snapshot report and view in Chromium', () => {
 
   it('takes, lists, compares, opens the report and downloads exports in the Snapshots view', async () => {
     let url = '';
-    ({ child: server, url } = await startServer(db));
+    ({ child: server, url } = await startServe(db));
     const page = await context!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));

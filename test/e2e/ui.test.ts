@@ -4,11 +4,12 @@
  * The inventory must then show exactly the listeners an independent tshark analysis
  * found (evidence handshake / reply); weaker evidence (`data`) may appear besides.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, startServe, stopServe } from '../support/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturePath, CHROMIUM_PATH, expectedPath, hasChromium, hasSharedCaptures, REPO_ROOT, requireAllOf } from '../support/require';
 
@@ -42,27 +43,6 @@ function readExpected(file: string): string[] {
 }
 
 /** Starts `portolan serve` and resolves with the URL it prints. */
-function startServer(dbPath: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/portolan.js'), 'serve', '--port', '0', '--db', dbPath], { cwd: REPO_ROOT });
-  let out = '';
-  let err = '';
-  return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve printed no URL within 60 s\nstdout: ${out}\nstderr: ${err}`)), 60_000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /https?:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ child, url: m[0] });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`serve exited with ${code}\nstdout: ${out}\nstderr: ${err}`));
-    });
-  });
-}
 
 async function readRows(page: Page): Promise<Listener[]> {
   return page.$$eval('[data-testid="service-row"]', (rows) =>
@@ -87,13 +67,8 @@ describe.skipIf(!ready)('UI end to end (portolan serve + Chromium)', () => {
       if (build.status !== 0) throw new Error(`electron-vite build failed (${build.status})`);
     }
     dir = mkdtempSync(join(tmpdir(), 'portolan-e2e-'));
-    ({ child: server, url } = await startServer(join(dir, 'e2e.db')));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    ({ child: server, url } = await startServe(join(dir, 'e2e.db')));
+    context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 900 });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
@@ -106,12 +81,7 @@ describe.skipIf(!ready)('UI end to end (portolan serve + Chromium)', () => {
 
   afterAll(async () => {
     await context?.close().catch(() => {});
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server?.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
+    await stopServe(server);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -16,8 +16,9 @@ import { bpfCandidates } from '../filters/compile';
 import { packetFilter } from '../filters/match';
 import type { ResolvedSelection } from '../filters/selection';
 import { FlowTable, type EarlyHit } from '../flows/table';
-import type { AnsweringHost, FlowRecord, ListenerHit } from '../flows/types';
+import type { AnsweringHost, FlowRecord } from '../flows/types';
 import { storeFlows } from '../ingest/flowstore';
+import { hitSighting } from '../flows/sighting';
 import { recordSightings, type Sighting } from '../inventory/inventory';
 import type { JobContext } from '../jobs/jobs';
 import type { Db } from '../store/db';
@@ -318,17 +319,3 @@ function sighting(e: EarlyHit, ms: number): Sighting {
   return { host: e.host, proto: e.proto, port: e.port, evidence: e.evidence, confidence: 'certain', service: null, firstSeenMs: at, lastSeenMs: at, flows: 0, bytes: 0 };
 }
 
-export function hitSighting(h: ListenerHit): Sighting {
-  return {
-    host: h.host,
-    proto: h.proto,
-    port: h.port,
-    evidence: h.evidence,
-    confidence: h.confidence,
-    service: h.service,
-    firstSeenMs: Math.floor(h.firstUs / 1000),
-    lastSeenMs: Math.floor(h.lastUs / 1000),
-    flows: h.flows,
-    bytes: h.bytes,
-  };
-}

@@ -13,8 +13,9 @@ import { compileBpf } from '../filters/compile';
 import { packetFilter } from '../filters/match';
 import type { ResolvedSelection } from '../filters/selection';
 import { FlowTable } from '../flows/table';
-import type { FlowRecord, ListenerHit } from '../flows/types';
+import type { FlowRecord } from '../flows/types';
 import { recordSightings } from '../inventory/inventory';
+import { hitSighting } from '../flows/sighting';
 import type { Db } from '../store/db';
 import type { JobContext } from '../jobs/jobs';
 import { storeFlows } from './flowstore';
@@ -245,7 +246,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   const status = stoppedBy ? 'incomplete' : 'complete';
   let added = 0;
   const finished = db.tx(async () => {
-    const r = await recordSightings(db, 'capture', captureId, hits.map(toSighting));
+    const r = await recordSightings(db, 'capture', captureId, hits.map(hitSighting));
     added = r.added;
     await db.run('captureFinish', [
       summary?.format ?? null,
@@ -276,19 +277,4 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   }
   if (stoppedBy) throw stoppedBy;
   return { path: shown, captureId, status, packets: summary?.packets ?? 0, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
-}
-
-function toSighting(h: ListenerHit) {
-  return {
-    host: h.host,
-    proto: h.proto,
-    port: h.port,
-    evidence: h.evidence,
-    confidence: h.confidence,
-    service: h.service,
-    firstSeenMs: Math.floor(h.firstUs / 1000),
-    lastSeenMs: Math.floor(h.lastUs / 1000),
-    flows: h.flows,
-    bytes: h.bytes,
-  };
 }

@@ -1,0 +1,54 @@
+/**
+ * What every end-to-end test needs: `portolan serve` on a temp database (the real
+ * engine, the built renderer) and Debian's Chromium driven by playwright-core.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_PATH, REPO_ROOT } from './require';
+
+/** Flags for headless Chromium here: no sandbox as root, no GPU, no calls home. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** Starts `portolan serve` and resolves with the URL (token included) it prints. */
+export function startServe(dbPath: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/portolan.js'), 'serve', '--port', '0', '--db', dbPath], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`serve printed no URL within 60 s\nstdout: ${out}\nstderr: ${err}`)), 60_000);
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /https?:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok({ child, url: m[0] });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`serve exited with ${code}\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+/** Stops a served instance: SIGTERM, then SIGKILL after 10 s. */
+export async function stopServe(child: ChildProcessWithoutNullStreams | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Chromium with a fresh profile folder. */
+export function launchChromium(profileDir: string, opts: { width?: number; height?: number; acceptDownloads?: boolean } = {}): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    acceptDownloads: opts.acceptDownloads ?? false,
+    viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 },
+    args: CHROMIUM_ARGS,
+  });
+}
