@@ -96,7 +96,7 @@ export class Engine {
   /** Validates `input` for `channel` and runs its handler. Throws on bad input. */
   async handle<C extends RequestChannel>(channel: C, input: unknown): Promise<RequestOutput<C>> {
     if (!Object.prototype.hasOwnProperty.call(requests, channel)) {
-      throw Object.assign(new Error(`unknown channel ${String(channel)}`), { name: 'UnknownChannel' });
+      throw Object.assign(new Error(`unknown channel ${String(channel).slice(0, 64)}`), { name: 'UnknownChannel' });
     }
     const parsed = parseInput(channel, input);
     const handler = this.handlers[channel] as (i: unknown) => Promise<RequestOutput<C>>;

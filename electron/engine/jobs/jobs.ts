@@ -70,7 +70,8 @@ export class JobManager {
       if (j.owner_pid && j.owner_pid !== process.pid && processAlive(j.owner_pid)) continue;
       n += (await this.db.run('jobInterrupt', [Date.now(), j.id])).changes;
     }
-    if (n) await this.db.run('capturesInterrupt');
+    // Also captures of jobs that failed without finishing them (a full disk, say).
+    await this.db.run('capturesInterrupt');
     return n;
   }
 
@@ -145,6 +146,12 @@ export class JobManager {
     await this.db
       .run('jobUpdate', [status, JSON.stringify(s.progress), JSON.stringify(result), JSON.stringify(s.warnings), error ? JSON.stringify(error) : null, now, s.id])
       .catch(() => undefined);
+    // A capture or scan run the job left unfinished (it failed, say on a full disk) is
+    // incomplete from now on, not running forever. Best effort: the store may be the fault.
+    if (status !== 'done') {
+      await this.db.run('capturesInterrupt').catch(() => undefined);
+      await this.db.run('scanRunsInterrupt').catch(() => undefined);
+    }
     this.emit(s);
     return s;
   }

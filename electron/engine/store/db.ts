@@ -79,8 +79,18 @@ export class Db {
     return db;
   }
 
+  /**
+   * A write the file system refuses (read-only file, full disk) is named in words, with
+   * the database's path; other errors pass unchanged (callers match constraint errors).
+   */
+  private explain(err: Error): Error {
+    const code = (err as { code?: string }).code;
+    const why = code === 'SQLITE_READONLY' ? 'the file is read-only' : code === 'SQLITE_FULL' ? 'the disk is full' : null;
+    return why ? new StoreError(`cannot write to the database ${this.path}: ${why}`) : err;
+  }
+
   exec(sql: string): Promise<void> {
-    return new Promise((resolve, reject) => this.raw.exec(sql, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) => this.raw.exec(sql, (err) => (err ? reject(this.explain(err)) : resolve())));
   }
 
   private stmt(name: StatementName): sqlite3.Statement {
@@ -93,9 +103,11 @@ export class Db {
   }
 
   run(name: StatementName, params: Params = []): Promise<RunResult> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- sqlite3 reports lastID through `this`
+    const self = this;
     return new Promise((resolve, reject) =>
       this.stmt(name).run(params, function (this: sqlite3.RunResult, err: Error | null) {
-        if (err) reject(err);
+        if (err) reject(self.explain(err));
         else resolve({ lastID: this.lastID, changes: this.changes });
       }),
     );
@@ -124,7 +136,7 @@ export class Db {
    * Callers pass only whitelisted SQL text; every value goes in `params`.
    */
   query<T>(sql: string, params: Params = []): Promise<T[]> {
-    return new Promise((resolve, reject) => this.raw.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows))));
+    return new Promise((resolve, reject) => this.raw.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(this.explain(err)) : resolve(rows))));
   }
 
   /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolled back if it throws. Serialised. */

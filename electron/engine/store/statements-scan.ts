@@ -17,7 +17,9 @@ export const SCAN_STATEMENTS = {
   // (status, ended_at, resolved_json, warnings_json, id)
   scanRunFinish: `UPDATE scan_runs SET status = ?, ended_at = ?, resolved_json = ?, warnings_json = ? WHERE id = ?`,
   // Runs left running by a process that died.
-  scanRunsInterrupt: `UPDATE scan_runs SET status = 'incomplete' WHERE status = 'running'`,
+  // Runs whose job ended without finishing them (its process died, or it failed): never a
+  // run another live process is still scanning.
+  scanRunsInterrupt: `UPDATE scan_runs SET status = 'incomplete' WHERE status = 'running' AND (job_id IS NULL OR job_id IN (SELECT id FROM jobs WHERE status IN ('interrupted', 'failed', 'cancelled')))`,
   // (id)
   scanRunById: `SELECT * FROM scan_runs WHERE id = ?`,
   // (limit)

@@ -23,7 +23,8 @@ export const STATEMENTS = {
   // (ended_at, id) — a job left running by a process that died
   jobInterrupt: `UPDATE jobs SET status = 'interrupted', ended_at = ? WHERE id = ? AND status IN ('running', 'queued')`,
   jobsRecent: `SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50`,
-  capturesInterrupt: `UPDATE captures SET status = 'incomplete' WHERE status = 'running' AND (job_id IS NULL OR job_id IN (SELECT id FROM jobs WHERE status = 'interrupted'))`,
+  // Captures whose job ended without finishing them (process died, or the job failed, e.g. disk full)
+  capturesInterrupt: `UPDATE captures SET status = 'incomplete' WHERE status = 'running' AND (job_id IS NULL OR job_id IN (SELECT id FROM jobs WHERE status IN ('interrupted', 'failed', 'cancelled')))`,
 
   // (file_sha256)
   captureBySha: `SELECT id FROM captures WHERE file_sha256 = ? AND status = 'complete'`,
