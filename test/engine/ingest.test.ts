@@ -178,6 +178,20 @@ describe('ingest job', () => {
     await again.close();
   });
 
+  it('CLI: flows lists a capture\'s flow records; a missing capture is an error, not an empty list', () => {
+    const db = join(dir, 'flows.db');
+    expect(portolan(['ingest', '--db', db, bigCapture(5)]).code).toBe(0);
+    const r = portolan(['flows', '--db', db, '--capture', '1', '--format', 'tsv']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n');
+    expect(rows[0]!.split('\t').slice(0, 6)).toEqual(['capture', 'transport', 'src_ip', 'src_port', 'dest_ip', 'dest_port']);
+    expect(rows).toHaveLength(6);
+    const missing = portolan(['flows', '--db', db, '--capture', '999']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no capture 999/);
+    expect(portolan(['flows', '--db', db, '--limit', '1e3']).code).toBe(2);
+  });
+
   it('CLI: --json gives a machine-readable result; PORTOLAN_DB picks the database', () => {
     const db = join(dir, 'env.db');
     const path = bigCapture(3);

@@ -89,12 +89,17 @@ export async function cmdFlows(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { db: { type: 'string' }, format: { type: 'string', default: 'tsv' }, capture: { type: 'string' }, limit: { type: 'string' } } });
   const format = values.format;
   if (format !== 'tsv' && format !== 'json') throw new UsageError('--format must be tsv or json');
-  const capture = values.capture === undefined ? null : Number(values.capture);
+  const capture = values.capture === undefined ? null : /^\d{1,15}$/.test(values.capture) ? Number(values.capture) : NaN;
   if (capture !== null && !(Number.isInteger(capture) && capture > 0)) throw new UsageError('--capture must be a capture id (a positive whole number)');
-  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  const limit = values.limit === undefined ? Infinity : /^\d{1,15}$/.test(values.limit) ? Number(values.limit) : NaN;
   if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0))) throw new UsageError('--limit must be a positive whole number');
   const engine = await Engine.open({ dbPath: dbPath(values.db) });
   try {
+    // A capture that does not exist is an error, not an empty list.
+    if (capture !== null && !(await engine.db.query('SELECT 1 FROM captures WHERE id = ?', [capture])).length) {
+      process.stderr.write(`portolan: error: no capture ${capture}\n`);
+      return 1;
+    }
     const out = process.stdout;
     let first = true;
     if (format === 'tsv') out.write(FLOW_COLUMNS.join('\t') + '\n');
