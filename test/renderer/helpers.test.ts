@@ -172,3 +172,28 @@ describe('rowCells', () => {
     expect(cells.map((c) => c.col)).toEqual(['host', 'port', 'proto', 'evidence', 'status', 'service', 'firstSeen', 'lastSeen', 'sources']);
   });
 });
+
+describe('fileOutcomes (ingest job panel)', () => {
+  it('says in words what each file gave, and why one failed, without raw records', async () => {
+    const { fileOutcomes, resultEntries } = await import('../../renderer/src/lib/jobs');
+    const job = {
+      id: 'j1', kind: 'ingest', status: 'failed', progress: null, abortable: false, startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', warnings: [],
+      error: { name: 'IngestError', message: '1 of 3 files failed' },
+      result: {
+        files: [
+          { path: 'upload: smtp.pcap', captureId: 1, status: 'complete', packets: 125, flows: 8, listeners: 1, added: 1, warnings: [] },
+          { path: '/x/MANIFEST.tsv', captureId: null, status: 'failed', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [], error: '/x/MANIFEST.tsv: not a pcap or pcapng capture (starts with 0x66696c65)' },
+          { path: '/x/again.pcap', captureId: 4, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['already ingested as capture 4; skipped'] },
+        ],
+        packets: 125,
+      },
+    } as const;
+    const lines = fileOutcomes(job as never);
+    expect(lines).toEqual([
+      { name: 'smtp.pcap', status: 'complete', text: '125 packets, 8 flows, 1 listening service (1 new)' },
+      { name: 'MANIFEST.tsv', status: 'failed', text: 'not a pcap or pcapng capture (starts with 0x66696c65)' },
+      { name: 'again.pcap', status: 'skipped', text: 'already imported (capture 4); skipped' },
+    ]);
+    expect(resultEntries(job as never).map(([k]) => k)).toEqual(['packets']);
+  });
+});
