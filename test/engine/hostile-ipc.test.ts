@@ -63,7 +63,7 @@ function hostileLeaf(r: () => number, viaWire: boolean): unknown {
     case 2:
       return pick(["'; DROP TABLE services; --", '" OR 1=1 --', '%s%n%x', '${process.exit(1)}', '{{7*7}}', '<script>alert(1)</script>', '../../../../etc/passwd', '/etc/shadow', 'C:\\Windows\\win.ini', '\\\\evil\\share']);
     case 3:
-      return pick(['127.0.0.1', '0.0.0.0/0', '::/0', '::', '255.255.255.255', '192.0.2.1-254', '1-65535', 'all', 'top:100000', '10.0.0.0/8', 'localhost', 'host.example', '2024-01-01T00:00:00Z', 'tcp', 'udp', 'approve', 'all', 'new', 'json', 'pdf']);
+      return pick(['127.0.0.1', '0.0.0.0/0', '::/0', '::', '255.255.255.255', '192.0.2.1-254', '1-65535', 'all', 'top:100000', '198.51.0.0/16', 'localhost', 'host.example', '2024-01-01T00:00:00Z', 'tcp', 'udp', 'approve', 'all', 'new', 'json', 'pdf']);
     case 4:
       // Over the wire, a frame must stay under the server's 1 MiB limit (oversize is tested once).
       if (viaWire) return r() < 0.5 ? NEAR_HUGE : NEAR_HUGE.slice(0, 1000 + Math.floor(r() * 399_000));
@@ -113,7 +113,7 @@ function baseInputs(): Record<RequestChannel, unknown[]> {
     'scan.runs': [{ limit: 5 }, {}],
     'scan.results': [{ scanId: 1 }, { scanId: 1, state: 'open', limit: 10, offset: 0 }],
     'capture.interfaces': [{}],
-    'capture.compile': [{ transports: ['udp'], apps: ['dns'], ignore: ['10.0.0.0/8'] }],
+    'capture.compile': [{ transports: ['udp'], apps: ['dns'], ignore: ['203.0.113.0/24'] }],
     'capture.start': [{ interface: 'lo', durationS: 1 }],
     'capture.stop': [{ id: 'abcdef123456' }],
     'capture.found': [{ id: 'abcdef123456' }],

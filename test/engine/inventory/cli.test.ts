@@ -105,7 +105,7 @@ describe('portolan import / review / rules / services', () => {
       ['review', '--flag', '--reason', 'everything'], // no target, no filter
       ['review', '192.0.2.10:99999/tcp', '--flag', '--reason', 'x'],
       ['review', 'web1:80', '--flag', '--reason', 'x'],
-      ['review', '--flag', '--reason', 'x', '--subnet', '10.0.0.0/40'],
+      ['review', '--flag', '--reason', 'x', '--subnet', '198.51.100.0/40'],
       ['services', '--since', 'yesterday'],
       ['services', '--format', 'xml'],
       ['import'],

@@ -99,7 +99,7 @@ describe('rules', () => {
     const db = await freshDb();
     for (const bad of [
       { kind: 'ignore', reason: 'all' },
-      { kind: 'ignore', subnet: '10.0.0.0/99', reason: 'x' },
+      { kind: 'ignore', subnet: '198.51.100.0/99', reason: 'x' },
       { kind: 'ignore', host: '192.0.2.1', subnet: '192.0.2.0/24', reason: 'x' },
       { kind: 'ignore', host: '192.0.2.0/24', reason: 'x' },
       { kind: 'approve', port: 443, reason: 'x' },
