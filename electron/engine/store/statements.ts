@@ -22,12 +22,9 @@ export const STATEMENTS = {
   jobsUnfinished: `SELECT id, owner_pid, owner_host FROM jobs WHERE status IN ('running', 'queued')`,
   // (ended_at, id) — a job left running by a process that died
   jobInterrupt: `UPDATE jobs SET status = 'interrupted', ended_at = ? WHERE id = ? AND status IN ('running', 'queued')`,
-  jobsRecent: `SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50`,
   // Captures whose job ended without finishing them (process died, or the job failed, e.g. disk full)
   capturesInterrupt: `UPDATE captures SET status = 'incomplete' WHERE status = 'running' AND (job_id IS NULL OR job_id IN (SELECT id FROM jobs WHERE status IN ('interrupted', 'failed', 'cancelled')))`,
 
-  // (file_sha256)
-  captureBySha: `SELECT id FROM captures WHERE file_sha256 = ? AND status = 'complete'`,
   // (job_id, source, file_sha256, file_bytes, format, filter, created_at)
   captureInsert: `INSERT INTO captures (job_id, source, file_sha256, file_bytes, format, filter, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
   // (format, link_types, first_us, last_us, packets, bytes, undecoded, flows, warnings_json, status, id)
@@ -41,25 +38,8 @@ export const STATEMENTS = {
   // (file_sha256, filter) — partial ingests replaced by a new one (their flows cascade)
   captureDeleteIncomplete: `DELETE FROM captures WHERE file_sha256 = ? AND filter = ? AND status IN ('incomplete', 'running') AND (job_id IS NULL OR job_id NOT IN (SELECT id FROM jobs WHERE status = 'running'))`,
 
-  // (capture_id, transport, src_ip, src_port, dest_ip, dest_port, start_us, end_us, packets_in,
-  //  packets_out, bytes_in, bytes_out, ack_packets_in, ack_packets_out, syn, syn_ack, fin, rst,
-  //  conn_state, history, app_proto, vlan, direction_known)
-  flowInsert: `INSERT INTO flows (capture_id, transport, src_ip, src_port, dest_ip, dest_port, start_us, end_us, packets_in, packets_out, bytes_in, bytes_out, ack_packets_in, ack_packets_out, syn, syn_ack, fin, rst, conn_state, history, app_proto, vlan, direction_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-
   // (host, proto, port)
   serviceFind: `SELECT id, status FROM services WHERE host = ? AND proto = ? AND port = ?`,
-  // (host, host_key, proto, port, evidence, evidence_rank, confidence, service, first_seen_ms, last_seen_ms, created_at, status_changed_at)
-  serviceInsert: `INSERT INTO services (host, host_key, proto, port, evidence, evidence_rank, confidence, status, service, first_seen_ms, last_seen_ms, created_at, status_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`,
-  // Merge new evidence: keep the strongest evidence (then the surest confidence), widen the seen window.
-  // (evidence, evidence_rank, confidence, conf_rank, service, first_seen_ms, last_seen_ms, id)
-  serviceMerge: `UPDATE services SET
-      evidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?1 ELSE evidence END,
-      confidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?3 ELSE confidence END,
-      evidence_rank = MAX(evidence_rank, ?2),
-      service = COALESCE(service, ?5),
-      first_seen_ms = MIN(first_seen_ms, ?6),
-      last_seen_ms = MAX(last_seen_ms, ?7)
-    WHERE id = ?8`,
   // (service_id, source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes)
   evidenceUpsert: `INSERT INTO service_evidence (service_id, source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -2,6 +2,7 @@
  * Real listeners on 127.0.0.1 for scanner tests: some greet (SSH, SMTP), one says
  * nothing; and ports known to be closed (bound, then released).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 
 export interface Listeners {
@@ -48,4 +49,25 @@ export async function openListeners(): Promise<Listeners> {
       await Promise.all([ssh, smtp, quiet].map((l) => new Promise((r) => l.server.close(r))));
     },
   };
+}
+
+/**
+ * TCP ports with a socket in LISTEN state on this host, any address (Linux /proc; empty
+ * elsewhere): other tests and programs listen on ephemeral loopback ports too.
+ */
+export function listeningPorts(): Set<number> {
+  const out = new Set<number>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A') out.add(parseInt(cols[1]!.split(':')[1]!, 16));
+    }
+  }
+  return out;
 }

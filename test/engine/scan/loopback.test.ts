@@ -4,7 +4,7 @@
  * are recorded, results stream to the store, open ports feed the inventory, pause,
  * resume and cancel behave, and large sweeps need a confirmation.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,27 +13,10 @@ import { closedPortsOfScan, getScanRun, scanResults } from '../../../electron/en
 import { Scanner, type ProbeResult } from '../../../electron/engine/scan/scanner';
 import { planTargets } from '../../../electron/engine/scan/targets';
 import type { ScanProgress } from '../../../electron/shared/scan';
-import { openListeners, type Listeners } from './listeners';
+import { listeningPorts, openListeners, type Listeners } from './listeners';
 
 const dir = mkdtempSync(join(tmpdir(), 'portolan-scan-'));
 
-/** TCP ports with a socket in LISTEN state on this host (Linux /proc; empty elsewhere). */
-function listeningPorts(): Set<number> {
-  const out = new Set<number>();
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A') out.add(parseInt(cols[1]!.split(':')[1]!, 16));
-    }
-  }
-  return out;
-}
 let L: Listeners;
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon } from '../../../electron/engine/scan/native';
 import { ensureBuilt, parseTsv } from '../../support/cli';
 import { canUseNetns, REPO_ROOT, requireOrSkip } from '../../support/require';
-import { TestNet } from './netns';
+import { buildStatesNetwork, STATE_PORTS, TestNet } from './netns';
 
 const addon = loadAddon();
 const ok =
@@ -25,7 +25,7 @@ const ok =
   requireOrSkip(!!process.env.PATH?.split(':').some((d) => existsSync(join(d, 'nft'))), 'nft (nftables) not found');
 const dir = mkdtempSync(join(tmpdir(), 'portolan-scan-native-ns-'));
 const CLI = resolve(REPO_ROOT, 'bin/portolan.js');
-const PORTS = '22,80-90,8080';
+const PORTS = STATE_PORTS;
 
 function statesOf(stdout: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -38,28 +38,7 @@ describe.skipIf(!ok)('the native engine on a namespace test network', () => {
 
   /** The test network: namespaces, firewall rules, listeners, neighbours resolved. */
   async function up(): Promise<void> {
-    net.create();
-    net.nft(`
-table inet pscan {
-  chain input {
-    type filter hook input priority 0; policy accept;
-    ip daddr 192.0.2.3 accept
-    tcp dport 81 drop
-    tcp dport 82 reject with icmpx type admin-prohibited
-    tcp dport 83 reject with tcp reset
-  }
-}`);
-    // The down host: its address resolution gives up after 3 solicitations, 1 s apart,
-    // and a retry still waiting then ends in host-unreach instead of no-response, a race
-    // with the 1.5 s + 1.5 s timeouts. Ten solicitations keep the answer "no response".
-    net.sysctl(net.scanner, `net.ipv4.neigh.ps${net.id}s.mcast_solicit`, '10');
-    net.sysctl(net.targets, 'net.ipv4.icmp_ratelimit', '0');
-    net.sysctl(net.targets, 'net.ipv6.icmp.ratelimit', '0');
-    await net.listen([
-      ...['192.0.2.2', '2001:db8::2'].flatMap((host) => [22, 80, 8080, 81, 82, 83].map((port) => ({ host, port, mode: port === 22 ? 'banner:SSH-2.0-PscanTest' : 'quiet' }))),
-      ...[22, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 8080].map((port) => ({ host: '192.0.2.3', port, mode: 'close' })),
-    ]);
-    await net.run([process.execPath, CLI, 'scan', '192.0.2.2', '2001:db8::2', '--ports', '22', '--timeout', '3000', '--db', join(dir, 'warm.db')]);
+    await buildStatesNetwork(net, CLI, join(dir, 'warm.db'));
   }
 
   /**

@@ -11,7 +11,7 @@
  * meet them; the ephemeral-range sweep (127.0.0.1, where the kernel picks source ports)
  * leaves out ports something on this machine listens on, since other processes come and go.
  */
-import { readFileSync } from 'node:fs';
+import { listeningPorts } from './listeners';
 import { createServer, type Server } from 'node:net';
 import { constants } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,23 +61,6 @@ async function openListeners(): Promise<Listeners> {
   };
 }
 
-/** Local ports in LISTEN state on this machine (any address), from /proc/net/tcp{,6}. */
-function listening(): Set<number> {
-  const out = new Set<number>();
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A') out.add(parseInt(cols[1]!.split(':')[1]!, 16));
-    }
-  }
-  return out;
-}
 
 const addon = loadAddon();
 const ok = requireOrSkip(addon.ok, `the scanner addon is not available (${addon.ok ? '' : addon.why}); run npm run build:native`);
@@ -125,10 +108,10 @@ describe.skipIf(!ok)('the native scan engine', () => {
 
   it('never reports a self-connect as open: the ephemeral range, same as the JS path', async () => {
     const ports = Array.from({ length: 4000 }, (_, i) => 40000 + i);
-    const before = listening();
+    const before = listeningPorts();
     const native = await sweep('native', ['127.0.0.1'], ports, { concurrency: 1000 });
     const js = await sweep('js', ['127.0.0.1'], ports, { concurrency: 500 });
-    const busy = new Set([...before, ...listening()]);
+    const busy = new Set([...before, ...listeningPorts()]);
     expect(Object.keys(native.states)).toHaveLength(ports.length);
     // Open only where something really listens (a self-connect would be open anywhere).
     const open = native.results.filter((r) => r.state === 'open').map((r) => r.port);

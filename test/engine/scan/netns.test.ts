@@ -17,15 +17,15 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, parseTsv } from '../../support/cli';
 import { canUseNetns, REPO_ROOT, requireOrSkip } from '../../support/require';
-import { TestNet } from './netns';
+import { buildStatesNetwork, STATE_PORT_LIST, STATE_PORTS, TestNet } from './netns';
 
 const ok = requireOrSkip(canUseNetns(), 'the namespace scan tests need root, iproute2 and unshare --net');
 const hasNft = ok && requireOrSkip(!!process.env.PATH?.split(':').some((d) => existsSync(join(d, 'nft'))), 'nft (nftables) not found');
 const dir = mkdtempSync(join(tmpdir(), 'portolan-scan-ns-'));
 const CLI = resolve(REPO_ROOT, 'bin/portolan.js');
 
-const PORTS = '22,80-90,8080';
-const PORT_LIST = [22, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 8080];
+const PORTS = STATE_PORTS;
+const PORT_LIST = STATE_PORT_LIST;
 
 /** The states table this test proves (host → port → "state reason"). */
 const EXPECTED: Record<string, Record<number, string>> = {
@@ -57,37 +57,7 @@ describe.skipIf(!ok || !hasNft)('scanning a namespace test network', () => {
   beforeAll(async () => {
     ensureBuilt();
     TestNet.sweepStale();
-    net.create();
-    net.nft(`
-table inet pscan {
-  chain input {
-    type filter hook input priority 0; policy accept;
-    ip daddr 192.0.2.3 accept
-    tcp dport 81 drop
-    tcp dport 82 reject with icmpx type admin-prohibited
-    tcp dport 83 reject with tcp reset
-  }
-}`);
-    // ICMP errors are rate limited per peer by default; the states must not depend on luck.
-    net.sysctl(net.targets, 'net.ipv4.icmp_ratelimit', '0');
-    // The down host: ARP must not give up (host-unreach) just as the probe's retry times
-    // out (no-response); a longer solicitation makes the state independent of that race.
-    net.sysctl(net.scanner, `net.ipv4.neigh.ps${net.id}s.mcast_solicit`, '10');
-    net.sysctl(net.targets, 'net.ipv6.icmp.ratelimit', '0');
-    await net.listen([
-      ...['192.0.2.2', '2001:db8::2'].flatMap((host) => [
-        { host, port: 22, mode: 'banner:SSH-2.0-PscanTest' },
-        { host, port: 80, mode: 'quiet' },
-        { host, port: 8080, mode: 'quiet' },
-        // Behind the firewall rules: they must never show as open.
-        { host, port: 81, mode: 'quiet' },
-        { host, port: 82, mode: 'quiet' },
-        { host, port: 83, mode: 'quiet' },
-      ]),
-      ...PORT_LIST.map((port) => ({ host: '192.0.2.3', port, mode: 'close' })),
-    ]);
-    // Resolve neighbours (ARP, ND) once, so the first probes do not wait on them.
-    await net.run([process.execPath, CLI, 'scan', '192.0.2.2', '2001:db8::2', '--ports', '22', '--timeout', '3000', '--db', join(dir, 'warm.db')]);
+    await buildStatesNetwork(net, CLI, join(dir, 'warm.db'));
   }, 60_000);
 
   afterAll(() => net.destroy());

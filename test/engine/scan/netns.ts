@@ -125,3 +125,39 @@ export class TestNet {
     spawnSync('ip', ['netns', 'del', this.targets]);
   }
 }
+
+/** Ports the states network answers on; `STATE_PORTS` is the same set as a --ports spec. */
+export const STATE_PORT_LIST = [22, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 8080];
+export const STATE_PORTS = '22,80-90,8080';
+
+/**
+ * The states test network on `net`: 192.0.2.2 / 2001:db8::2 with a banner on 22, quiet
+ * listeners on 80 and 8080 and behind the firewall on 81 (drop), 82 (ICMP
+ * admin-prohibited), 83 (TCP reset); 192.0.2.3 accepts then closes on every port;
+ * 192.0.2.9 is down. Neighbours are resolved once with a warm-up scan.
+ */
+export async function buildStatesNetwork(net: TestNet, cli: string, warmDb: string): Promise<void> {
+  net.create();
+  net.nft(`
+table inet pscan {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ip daddr 192.0.2.3 accept
+    tcp dport 81 drop
+    tcp dport 82 reject with icmpx type admin-prohibited
+    tcp dport 83 reject with tcp reset
+  }
+}`);
+  // ICMP errors are rate limited per peer by default; the states must not depend on luck.
+  net.sysctl(net.targets, 'net.ipv4.icmp_ratelimit', '0');
+  net.sysctl(net.targets, 'net.ipv6.icmp.ratelimit', '0');
+  // The down host: address resolution gives up after 3 solicitations, 1 s apart, and a
+  // retry still waiting then ends in host-unreach instead of no-response, a race with
+  // the probe timeouts. Ten solicitations keep the answer "no response".
+  net.sysctl(net.scanner, `net.ipv4.neigh.ps${net.id}s.mcast_solicit`, '10');
+  await net.listen([
+    ...['192.0.2.2', '2001:db8::2'].flatMap((host) => [22, 80, 8080, 81, 82, 83].map((port) => ({ host, port, mode: port === 22 ? 'banner:SSH-2.0-PscanTest' : 'quiet' }))),
+    ...STATE_PORT_LIST.map((port) => ({ host: '192.0.2.3', port, mode: 'close' })),
+  ]);
+  await net.run([process.execPath, cli, 'scan', '192.0.2.2', '2001:db8::2', '--ports', '22', '--timeout', '3000', '--db', warmDb]);
+}
