@@ -16,12 +16,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_CHANNELS, isRequestChannel, toErrorInfo } from '../../shared/contract';
 import { ClientFrame, MAX_UPLOAD_BYTES, TOKEN_HEADER, TOKEN_PARAM, UPLOAD_PATH, WS_PATH, type ServerFrame } from '../../shared/wire';
 import type { Engine } from '../engine';
+import { startStats, statsInterval } from './stats';
 
 export interface ServeOptions {
   port?: number;
   /** Folder with the built renderer (index.html). Defaults to out/renderer beside the build. */
   staticDir?: string;
   token?: string;
+  /** Runtime figures on stderr every N ms (stats.ts); absent: from PORTOLAN_STATS_INTERVAL, null: off. */
+  statsIntervalMs?: number | null;
 }
 
 export interface Served {
@@ -58,6 +61,7 @@ function sameToken(a: string | null | undefined, b: string): boolean {
 
 export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Served> {
   const token = opts.token ?? randomBytes(24).toString('hex');
+  const statsMs = opts.statsIntervalMs === undefined ? statsInterval() : opts.statsIntervalMs;
   const staticDir = opts.staticDir ?? defaultStaticDir();
   const uploadDir = await mkdtemp(join(tmpdir(), 'portolan-upload-'));
   const granted = new Set<string>();
@@ -201,12 +205,14 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
   });
   const addr = server.address();
   port = typeof addr === 'object' && addr ? addr.port : 0;
+  const stopStats = statsMs ? startStats(statsMs) : () => {};
 
   return {
     url: `http://127.0.0.1:${port}/?${TOKEN_PARAM}=${token}`,
     port,
     token,
     close: async () => {
+      stopStats();
       for (const off of offs) off();
       for (const c of clients) c.terminate();
       wss.close();

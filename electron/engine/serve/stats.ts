@@ -1,0 +1,103 @@
+/**
+ * Opt-in runtime figures of a serving engine: with `PORTOLAN_STATS_INTERVAL=MS` in its
+ * environment, `portolan serve` writes one JSON line to stderr every MS milliseconds
+ * (100 to 3,600,000). The load benchmark (bench/load.bench.mjs) reads them; anyone
+ * watching a sensor can too. Nothing is measured unless the variable is set.
+ *
+ * A line (`t` is always "stats"; memory in bytes, times in milliseconds):
+ *   {"t":"stats","at":ISO,"uptimeS":s,"rss":B,"heapUsed":B,"heapTotal":B,"external":B,
+ *    "arrayBuffers":B,"elu":0..1,"lag":{"p50","p99","max","mean","n"},"lagAll":{"p50","p99","max","n"}}
+ * `lag` covers the interval since the previous line, `lagAll` everything since the
+ * reporter started; `elu` is the event loop's utilisation over the interval (1 = never idle).
+ *
+ * Why lag is measured the way it is: `monitorEventLoopDelay` times a timer that should
+ * fire every `RESOLUTION_MS`; what it records is the whole gap between firings, so an idle
+ * loop reads ~10 ms. The figures here subtract the resolution, so 0 means "on time" and
+ * 250 means a request arriving then waited up to a quarter of a second for the loop.
+ */
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+
+export const STATS_ENV = 'PORTOLAN_STATS_INTERVAL';
+const RESOLUTION_MS = 10;
+const MIN_MS = 100;
+const MAX_MS = 3_600_000;
+
+export interface LagFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+export interface StatsLine {
+  t: 'stats';
+  at: string;
+  uptimeS: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  elu: number;
+  lag: LagFigures & { mean: number };
+  lagAll: LagFigures;
+}
+
+/**
+ * The interval named by the environment, or null when it is unset or empty. A value that
+ * is not a whole number of milliseconds in range is an error, said at start, not ignored.
+ */
+export function statsInterval(env: NodeJS.ProcessEnv = process.env): number | null {
+  const raw = env[STATS_ENV];
+  if (raw === undefined || raw.trim() === '') return null;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < MIN_MS || ms > MAX_MS) {
+    throw Object.assign(new Error(`${STATS_ENV} must be a whole number of milliseconds from ${MIN_MS} to ${MAX_MS} (got ${JSON.stringify(raw.slice(0, 20))})`), { name: 'InvalidInput' });
+  }
+  return ms;
+}
+
+const ms = (ns: number): number => Math.round(Math.max(0, ns / 1e6 - RESOLUTION_MS) * 100) / 100;
+
+function figures(h: IntervalHistogram): LagFigures {
+  if (h.count === 0) return { p50: 0, p99: 0, max: 0, n: 0 };
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), n: h.count };
+}
+
+/** Starts reporting every `intervalMs`; returns the stop function (which writes nothing more). */
+export function startStats(intervalMs: number, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): () => void {
+  const interval = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const all = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  interval.enable();
+  all.enable();
+  const started = performance.now();
+  let elu = performance.eventLoopUtilization();
+  const report = (): void => {
+    const mem = process.memoryUsage();
+    const nextElu = performance.eventLoopUtilization();
+    const line: StatsLine = {
+      t: 'stats',
+      at: new Date().toISOString(),
+      uptimeS: Math.round((performance.now() - started) / 100) / 10,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
+      external: mem.external,
+      arrayBuffers: mem.arrayBuffers,
+      elu: Math.round(performance.eventLoopUtilization(nextElu, elu).utilization * 1000) / 1000,
+      lag: { ...figures(interval), mean: interval.count ? ms(interval.mean) : 0 },
+      lagAll: figures(all),
+    };
+    elu = nextElu;
+    interval.reset();
+    write(JSON.stringify(line));
+  };
+  const timer = setInterval(report, intervalMs);
+  // The reporter never keeps a process alive that has nothing else to do.
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    interval.disable();
+    all.disable();
+  };
+}
