@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, Notification, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, Notification, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { REQUEST_CHANNELS } from '../shared/contract';
 import { IPC_CHOOSE_CAPTURES, IPC_PREFIX } from '../shared/api';
 import { Engine } from '../engine/engine';
@@ -31,26 +31,50 @@ function createWindow(): BrowserWindow {
     title: 'Portolan',
     show: false,
     webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
+      // Electronegativity asks for a manual review of every preload (PRELOAD_JS_CHECK). Reviewed:
+      // it runs sandboxed with context isolation and exposes only the contract's domain API
+      // (no generic invoke, no ipcRenderer, no Node); see electron/preload/index.ts.
+      preload: join(__dirname, '../preload/index.js'), // eng-disable PRELOAD_JS_CHECK
       sandbox: true,
       contextIsolation: true,
       nodeIntegration: false,
       webviewTag: false,
       spellcheck: false,
+      // A middle click opens nothing (lockWebContents denies new windows as well).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   w.once('ready-to-show', () => w.show());
-  // No new windows; external links open in the browser.
-  w.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  // Navigation stays on the app's own page.
-  w.webContents.on('will-navigate', (e, url) => {
-    if (!url.startsWith(rendererUrl.replace(/index\.html$/, ''))) e.preventDefault();
-  });
   void w.loadURL(rendererUrl);
   return w;
+}
+
+/** The app's own page: the built renderer's index.html (file://), or the dev server's origin. */
+function isAppUrl(url: string): boolean {
+  try {
+    const target = new URL(url);
+    const own = new URL(rendererUrl);
+    if (own.protocol === 'file:') return target.protocol === 'file:' && target.pathname === own.pathname;
+    return target.origin === own.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every web contents is locked: no new windows (the UI links nowhere outside itself, so
+ * nothing is handed to the system browser either), no navigation or redirect away from the
+ * app's own page, no webviews.
+ */
+function lockWebContents(contents: WebContents): void {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (e, url) => {
+    if (!isAppUrl(url)) e.preventDefault();
+  });
+  contents.on('will-redirect', (e, url) => {
+    if (!isAppUrl(url)) e.preventDefault();
+  });
+  contents.on('will-attach-webview', (e) => e.preventDefault());
 }
 
 function registerIpc(e: Engine): void {
@@ -138,9 +162,7 @@ app.whenReady().then(async () => {
   app.exit(1);
 });
 
-app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-attach-webview', (ev) => ev.preventDefault());
-});
+app.on('web-contents-created', (_e, contents) => lockWebContents(contents));
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
