@@ -6,7 +6,7 @@
  * Options are walked with a bound: kind 0 ends, kind 1 is one byte, others carry a
  * length ≥ 2 that must stay inside the header (a zero or overlong length is malformed).
  */
-import { fail, u16, u32, type Packet } from './types';
+import { fail, setPayload, u16, u32, type Packet } from './types';
 import { next, type Step } from './step';
 
 export function decodeTcp(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
@@ -26,7 +26,7 @@ export function decodeTcp(b: Uint8Array, o: number, p: Packet, step: Step): bool
   if (!optionsWellFormed(b, o + 20, o + hlen)) return fail(p, 'malformed', 'tcp-options');
   const start = o + hlen;
   const end = Math.min(b.length, start + p.payloadLength);
-  p.payload = b.subarray(start, end);
+  setPayload(p, b, start, end);
   return next(step, 'done', 0, start);
 }
 

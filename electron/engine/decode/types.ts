@@ -51,8 +51,16 @@ export interface Packet {
   ack: number;
   /** Transport payload length in bytes according to the headers (may exceed captured bytes). */
   payloadLength: number;
-  /** Captured transport payload (a view into the frame; may be shorter than payloadLength). */
-  payload: Uint8Array;
+  /**
+   * Captured transport payload (a view into the frame; may be shorter than
+   * payloadLength), made on first read: the hot path uses `payloadOff` / `payloadEnd`
+   * into `addrBuf`'s frame instead, so most packets never allocate a view.
+   */
+  readonly payload: Uint8Array;
+  /** The frame the payload is in, and where it starts and ends (end - off = captured bytes). */
+  payloadBuf: Uint8Array;
+  payloadOff: number;
+  payloadEnd: number;
   /** True once a TCP or UDP header was decoded. */
   hasPorts: boolean;
 }
@@ -65,6 +73,14 @@ export function setAddresses(p: Packet, b: Uint8Array, srcOff: number, dstOff: n
   p.addrBuf = b;
   p.srcOff = srcOff;
   p.dstOff = dstOff;
+}
+
+/** Sets where the transport payload is; the view is made only if someone reads `payload`. */
+export function setPayload(p: Packet, b: Uint8Array, off: number, end: number): void {
+  (p as PacketState).payloadView = null;
+  p.payloadBuf = b;
+  p.payloadOff = off;
+  p.payloadEnd = end;
 }
 
 export const TCP_FIN = 0x01;
@@ -81,6 +97,7 @@ const EMPTY = new Uint8Array(0);
 interface PacketState extends Packet {
   srcText: string | null;
   dstText: string | null;
+  payloadView: Uint8Array | null;
 }
 
 function addrText(p: PacketState, off: number): string {
@@ -116,7 +133,13 @@ export function newPacket(): Packet {
     seq: 0,
     ack: 0,
     payloadLength: 0,
-    payload: EMPTY,
+    payloadView: null,
+    get payload(): Uint8Array {
+      return (this.payloadView ??= this.payloadEnd > this.payloadOff ? this.payloadBuf.subarray(this.payloadOff, this.payloadEnd) : EMPTY);
+    },
+    payloadBuf: EMPTY,
+    payloadOff: 0,
+    payloadEnd: 0,
     hasPorts: false,
   };
   return p;
@@ -125,12 +148,13 @@ export function newPacket(): Packet {
 export function resetPacket(p: Packet): void {
   p.issue = null;
   p.issueLayer = '';
-  p.vlans.length = 0;
-  p.mpls.length = 0;
+  if (p.vlans.length) p.vlans.length = 0;
+  if (p.mpls.length) p.mpls.length = 0;
   p.ipVersion = 0;
   const s = p as PacketState;
   s.srcText = null;
   s.dstText = null;
+  s.payloadView = null;
   p.addrBuf = EMPTY;
   p.srcOff = 0;
   p.dstOff = 0;
@@ -143,7 +167,9 @@ export function resetPacket(p: Packet): void {
   p.seq = 0;
   p.ack = 0;
   p.payloadLength = 0;
-  p.payload = EMPTY;
+  p.payloadBuf = EMPTY;
+  p.payloadOff = 0;
+  p.payloadEnd = 0;
   p.hasPorts = false;
 }
 

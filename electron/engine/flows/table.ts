@@ -37,13 +37,16 @@ interface Side {
   dataHi: number;
   /** Packets this side sent acknowledging the peer's payload. */
   ackedPeerData: number;
-  history: string;
+  /** History letters this side sent, in order, as 3-bit codes (see HISTORY_LETTERS). */
+  history: number;
+  /** Which letters are already in `history`, one bit per code. */
+  historySeen: number;
   firstPayload: Uint8Array | null;
   firstPayloadUs: number;
-  /** Sequence numbers of this side's SYNs (a few, for the SYN-ACK check). */
-  synSeqs: number[];
-  /** Acknowledgment numbers of this side's SYN-ACKs (a few). */
-  synAckAcks: number[];
+  /** Sequence numbers of this side's SYNs (a few, for the SYN-ACK check); null until one. */
+  synSeqs: number[] | null;
+  /** Acknowledgment numbers of this side's SYN-ACKs (a few); null until one. */
+  synAckAcks: number[] | null;
 }
 
 interface Flow {
@@ -130,8 +133,13 @@ export class FlowTable {
   private flows = new Map<string, Flow>();
   private hits = new Map<string, ListenerHit>();
   private midstream: Candidate[] = [];
-  /** Distinct peers per TCP endpoint ("ip|port" → set of "ip|port"), capped. */
-  private fanIn = new Map<string, Set<string>>();
+  /**
+   * Distinct peers per TCP endpoint ("ip|port" → "ip|port" of its only peer, or the set
+   * of them once there are two), capped. Most endpoints are clients with one peer.
+   */
+  private fanIn = new Map<string, string | Set<string>>();
+  /** IPv4 address text by its 32-bit value: one string per host, not one per flow side. */
+  private v4Text = new Map<number, string>();
   /** Per host: distinct TCP ports that received a pure SYN / sent a SYN-ACK. */
   private probed = new Map<string, Set<number>>();
   private answered = new Map<string, Set<number>>();
@@ -169,8 +177,8 @@ export class FlowTable {
     if (!flow) {
       flow = {
         proto,
-        a: newSide(p.src, p.srcPort, tsUs),
-        b: newSide(p.dst, p.dstPort, tsUs),
+        a: newSide(this.addrText(p, p.srcOff), p.srcPort, tsUs),
+        b: newSide(this.addrText(p, p.dstOff), p.dstPort, tsUs),
         aIsLow: srcLow,
         vlan: p.vlans.length ? p.vlans.join(',') : '',
         closed: false,
@@ -186,16 +194,31 @@ export class FlowTable {
     me.bytes += wireLen;
     if (tsUs < me.firstUs) me.firstUs = tsUs;
     if (tsUs > me.lastUs) me.lastUs = tsUs;
-    if (proto === 'tcp') this.tcp(flow, me, peer, p, fromA, tsUs);
+    if (proto === 'tcp') this.tcp(flow, me, peer, p, tsUs);
     else {
-      if (p.payload.length && !me.firstPayload) {
-        me.firstPayload = p.payload.slice(0, 64);
+      if (p.payloadEnd > p.payloadOff && !me.firstPayload) {
+        me.firstPayload = keepPayload(p, 64);
         me.firstPayloadUs = tsUs;
       }
       // A datagram back from the side that did not send first is a reply.
       if (this.opts.early && me.pkts === 1 && peer.pkts > 0 && peer.firstUs <= tsUs) this.noteEarly(me.ip, me.port, 'udp', 'reply', tsUs);
     }
     if (++this.sinceSweep >= 65536) this.sweep();
+  }
+
+  /** The packet's address at `off` as text; IPv4 texts are shared per address. */
+  private addrText(p: Packet, off: number): string {
+    if (p.ipVersion !== 4) return off === p.srcOff ? p.src : p.dst;
+    const b = p.addrBuf;
+    const v = ((b[off]! << 24) >>> 0) + (b[off + 1]! << 16) + (b[off + 2]! << 8) + b[off + 3]!;
+    let t = this.v4Text.get(v);
+    if (t === undefined) {
+      // Bounded for endless live captures: start again rather than grow without end.
+      if (this.v4Text.size >= 1 << 18) this.v4Text.clear();
+      t = off === p.srcOff ? p.src : p.dst;
+      this.v4Text.set(v, t);
+    }
+    return t;
   }
 
   /** Moves the table's clock forward (live capture: wall time, so idle flows end without traffic). */
@@ -240,36 +263,35 @@ export class FlowTable {
     return probed >= ANSWERS_EVERYTHING.minProbed && answered >= ANSWERS_EVERYTHING.share * probed;
   }
 
-  private tcp(flow: Flow, me: Side, peer: Side, p: Packet, fromA: boolean, tsUs: number): void {
+  private tcp(flow: Flow, me: Side, peer: Side, p: Packet, tsUs: number): void {
     const f = p.tcpFlags;
-    const up = fromA ? upper : lower;
     if (f & TCP_SYN) {
       if (f & TCP_ACK) {
         me.synAck++;
-        mark(me, up('h'));
-        if (me.synAckAcks.length < KEEP_SEQS && !me.synAckAcks.includes(p.ack)) me.synAckAcks.push(p.ack);
+        mark(me, H_SYNACK);
+        me.synAckAcks = keepSeq(me.synAckAcks, p.ack);
         addPort(this.answered, me.ip, me.port);
         // Early (live) report, unless the SYN we saw is not the one acknowledged.
-        if (this.opts.early && (peer.synSeqs.length === 0 || peer.synSeqs.some((s) => ((s + 1) >>> 0) === p.ack))) {
+        if (this.opts.early && (!peer.synSeqs || peer.synSeqs.some((s) => ((s + 1) >>> 0) === p.ack))) {
           this.noteEarly(me.ip, me.port, 'tcp', 'handshake', tsUs);
         }
       } else {
         me.syn++;
-        mark(me, up('s'));
-        if (me.synSeqs.length < KEEP_SEQS && !me.synSeqs.includes(p.seq)) me.synSeqs.push(p.seq);
+        mark(me, H_SYN);
+        me.synSeqs = keepSeq(me.synSeqs, p.seq);
         addPort(this.probed, peer.ip, peer.port);
       }
     }
     if (f & TCP_FIN) {
       me.fin++;
-      mark(me, up('f'));
+      mark(me, H_FIN);
     }
     if (f & TCP_RST) {
       me.rst++;
-      mark(me, up('r'));
+      mark(me, H_RST);
     }
     if (p.payloadLength > 0) {
-      mark(me, up('d'));
+      mark(me, H_DATA);
       const lo = (p.seq + ((f & TCP_SYN) ? 1 : 0)) >>> 0;
       const hi = (lo + p.payloadLength) >>> 0;
       if (!me.hasData) {
@@ -280,15 +302,15 @@ export class FlowTable {
         if (seqGt(me.dataLo, lo)) me.dataLo = lo;
         if (seqGt(hi, me.dataHi)) me.dataHi = hi;
       }
-      if (!me.firstPayload && p.payload.length) {
-        me.firstPayload = p.payload.slice(0, p.payload[0] === 0x16 ? KEEP_PAYLOAD : 128);
+      if (!me.firstPayload && p.payloadEnd > p.payloadOff) {
+        me.firstPayload = keepPayload(p, p.payloadBuf[p.payloadOff] === 0x16 ? KEEP_PAYLOAD : 128);
         me.firstPayloadUs = tsUs;
       }
     }
     // An ACK (not a reset) whose number lies inside the peer's payload span acknowledges it.
     if ((f & TCP_ACK) && !(f & TCP_RST) && peer.hasData && seqGt(p.ack, peer.dataLo) && seqGe(peer.dataHi, p.ack)) {
       me.ackedPeerData++;
-      mark(me, up('a'));
+      mark(me, H_ACK);
     }
     if (!flow.closed && ((flow.a.fin > 0 && flow.b.fin > 0) || (f & TCP_RST))) {
       flow.closed = true;
@@ -377,7 +399,8 @@ export class FlowTable {
     const guess = orig.firstPayload || resp.firstPayload ? sniff(orig.firstPayload, resp.firstPayload, serverFirst, flow.proto) : null;
     const appProto = guess?.proto ?? null;
     // Suspect: a SYN and a SYN-ACK were both seen, and no SYN-ACK acknowledged any SYN.
-    const suspect = flow.proto === 'tcp' && orig.synSeqs.length > 0 && resp.synAckAcks.length > 0 && !resp.synAckAcks.some((k) => orig.synSeqs.some((s) => ((s + 1) >>> 0) === k));
+    const synSeqs = orig.synSeqs;
+    const suspect = flow.proto === 'tcp' && !!synSeqs && !!resp.synAckAcks && !resp.synAckAcks.some((k) => synSeqs.some((s) => ((s + 1) >>> 0) === k));
     this.inferListeners(flow, orig, resp, known, appProto, suspect);
     this.opts.onFlow({
       transport: flow.proto,
@@ -398,7 +421,7 @@ export class FlowTable {
       fin: a.fin + b.fin,
       rst: a.rst + b.rst,
       connState: flow.proto === 'tcp' ? connState(orig, resp) : resp.pkts ? 'SF' : 'S0',
-      history: orig === a ? a.history + b.history : orderHistory(orig, resp),
+      history: historyText(orig, true) + historyText(resp, false),
       appProto,
       vlan: flow.vlan,
       directionKnown: known,
@@ -442,8 +465,13 @@ export class FlowTable {
     }
   }
 
+  private peers(ip: string, port: number): number {
+    const v = this.fanIn.get(`${ip}|${port}`);
+    return v === undefined ? 0 : typeof v === 'string' ? 1 : v.size;
+  }
+
   private serverScore(ip: string, port: number): number {
-    const peers = this.fanIn.get(`${ip}|${port}`)?.size ?? 0;
+    const peers = this.peers(ip, port);
     return portScore(port) + (peers >= 3 ? 2 : peers >= 2 ? 1 : 0);
   }
 
@@ -462,7 +490,7 @@ export class FlowTable {
     const sb = score(c.b);
     if (sa === sb) return;
     const server = sa > sb ? c.a : c.b;
-    const peers = this.fanIn.get(`${server.ip}|${server.port}`)?.size ?? 0;
+    const peers = this.peers(server.ip, server.port);
     if (portScore(server.port) < 0 && peers < 2) return;
     const margin = Math.abs(sa - sb);
     const confidence: Confidence = margin >= 4 ? 'high' : margin >= 3 ? 'medium' : 'low';
@@ -493,10 +521,50 @@ export class FlowTable {
 
 const CONF_RANK: Record<Confidence, number> = { certain: 3, high: 2, medium: 1, low: 0 };
 
-/** History letters without allocating per packet: upper case for the originator's side `a`. */
-const upper = (c: string): string => UPPER[c] ?? c.toUpperCase();
-const lower = (c: string): string => c;
-const UPPER: Record<string, string> = { s: 'S', h: 'H', a: 'A', d: 'D', f: 'F', r: 'R' };
+/**
+ * Zeek-style history letters, kept per side as 3-bit codes in order of first occurrence
+ * (no string per packet): written upper case for the originator, lower for the responder.
+ */
+const HISTORY_LETTERS = ' shadfr';
+const H_SYN = 1;
+const H_SYNACK = 2;
+const H_ACK = 3;
+const H_DATA = 4;
+const H_FIN = 5;
+const H_RST = 6;
+
+/** Records a history letter the first time it happens in that direction. */
+function mark(s: Side, code: number): void {
+  const bit = 1 << code;
+  if (s.historySeen & bit) return;
+  s.historySeen |= bit;
+  s.history = s.history * 8 + code;
+}
+
+function historyText(s: Side, originator: boolean): string {
+  let out = '';
+  for (let h = s.history; h > 0; h = Math.floor(h / 8)) out = HISTORY_LETTERS[h % 8]! + out;
+  return originator ? out.toUpperCase() : out;
+}
+
+/** Adds a sequence number to a side's short list (at most KEEP_SEQS, no repeats). */
+function keepSeq(list: number[] | null, n: number): number[] {
+  if (!list) return [n];
+  if (list.length < KEEP_SEQS && !list.includes(n)) list.push(n);
+  return list;
+}
+
+/**
+ * A copy of the first `max` bytes of the packet's payload. Buffer.allocUnsafe carves
+ * small copies out of shared 8 KiB pools, so thousands of kept payloads do not each
+ * cost an ArrayBuffer of their own.
+ */
+function keepPayload(p: Packet, max: number): Uint8Array {
+  const n = Math.min(max, p.payloadEnd - p.payloadOff);
+  const out = Buffer.allocUnsafe(n);
+  out.set(p.payloadBuf.subarray(p.payloadOff, p.payloadOff + n));
+  return out;
+}
 
 /**
  * Compares the packet's source endpoint with its destination (address bytes, then port):
@@ -553,11 +621,12 @@ function newSide(ip: string, port: number, tsUs: number): Side {
     dataLo: 0,
     dataHi: 0,
     ackedPeerData: 0,
-    history: '',
+    history: 0,
+    historySeen: 0,
     firstPayload: null,
     firstPayloadUs: 0,
-    synSeqs: [],
-    synAckAcks: [],
+    synSeqs: null,
+    synAckAcks: null,
   };
 }
 
@@ -567,19 +636,12 @@ function addPort(map: Map<string, Set<number>>, host: string, port: number): voi
   set.add(port);
 }
 
-/** Records a history letter the first time it happens in that direction. */
-function mark(s: Side, c: string): void {
-  if (!s.history.includes(c)) s.history += c;
-}
-
-function orderHistory(orig: Side, resp: Side): string {
-  return orig.history.toUpperCase() + resp.history.toLowerCase();
-}
-
-function addPeer(map: Map<string, Set<string>>, key: string, peer: string): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  if (set.size < MAX_FANIN_TRACKED) set.add(peer);
+function addPeer(map: Map<string, string | Set<string>>, key: string, peer: string): void {
+  const v = map.get(key);
+  if (v === undefined) map.set(key, peer);
+  else if (typeof v === 'string') {
+    if (v !== peer) map.set(key, new Set([v, peer]));
+  } else if (v.size < MAX_FANIN_TRACKED) v.add(peer);
 }
 
 /**
