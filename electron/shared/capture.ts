@@ -238,12 +238,27 @@ export const CaptureInterface = z.object({
 });
 export type CaptureInterface = z.infer<typeof CaptureInterface>;
 
+/**
+ * The executable that runs the capture child (docs/capture.md, "Capture privileges"):
+ * `env` PORTOLAN_CAPTURE_HELPER, `packaged` the app's own helper, `installed`
+ * /usr/local/lib/portolan/portolan-capture, `runtime` the runtime running Portolan.
+ * `rights` says how it may capture (root, its capabilities, ...), null when it may not.
+ */
+export const CaptureHelperInfo = z.object({
+  path: z.string(),
+  source: z.enum(['env', 'packaged', 'installed', 'runtime']),
+  rights: z.string().nullable(),
+});
+export type CaptureHelperInfo = z.infer<typeof CaptureHelperInfo>;
+
 export const CaptureInterfaces = z.object({
   /** True when a capture can be opened (libpcap loads and the privileges suffice). */
   ok: z.boolean(),
   libpcap: z.string().nullable(),
   problem: CaptureProblem.nullable(),
   interfaces: z.array(CaptureInterface),
+  /** Which helper runs captures and with what rights (absent from older engines). */
+  helper: CaptureHelperInfo.optional(),
 });
 export type CaptureInterfaces = z.infer<typeof CaptureInterfaces>;
 

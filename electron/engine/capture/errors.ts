@@ -2,8 +2,8 @@
  * Why live capture cannot run, in words an analyst can act on: what is wrong and the
  * one command that fixes it. libpcap's own messages are kept in the text.
  */
-import { realpathSync } from 'node:fs';
 import type { CaptureProblem } from '../../shared/capture';
+import { grantCommand, privilegeFixFor, resolveHelper } from './helper';
 
 export class CaptureError extends Error {
   override name = 'CaptureError';
@@ -12,21 +12,9 @@ export class CaptureError extends Error {
   }
 }
 
-function binary(): string {
-  try {
-    return realpathSync(process.execPath);
-  } catch {
-    return process.execPath;
-  }
-}
-
-/** The fix for missing capture privileges on this machine. */
+/** The fix for missing capture privileges on this machine: rights for the capture helper, never for the UI. */
 export function privilegeFix(): string {
-  if (process.platform === 'linux') {
-    return `run Portolan as root, or grant capture rights once: sudo setcap cap_net_raw,cap_net_admin=eip ${binary()}`;
-  }
-  if (process.platform === 'darwin') return 'give your user read access to /dev/bpf* (install Wireshark\'s ChmodBPF), or run as root';
-  return 'install Npcap and run Portolan as an administrator';
+  return privilegeFixFor(resolveHelper());
 }
 
 export function libpcapFix(): string {
@@ -38,6 +26,14 @@ export function libpcapFix(): string {
 /** Maps a message from the capture child (or spawning it) to a problem with its fix. */
 export function classify(stage: 'load' | 'list' | 'open' | 'spawn', message: string, iface?: string): CaptureProblem {
   const m = message.trim();
+  const helper = resolveHelper();
+  if (/NODE_MODULE_VERSION/.test(m) && (helper.source === 'installed' || helper.source === 'env') && process.platform === 'linux') {
+    // The helper is a copy of an older Node than the one the modules were built for.
+    return { code: 'no-libpcap', message: `the capture helper ${helper.path} is a different Node version than the one Portolan's modules were built for (${m})`, fix: `copy the current Node to the helper again: ${grantCommand(helper, { copy: true })}` };
+  }
+  if (stage === 'spawn' && /EACCES|EPERM/.test(m)) {
+    return { code: 'no-permission', message: `cannot run the capture helper ${helper.path} (${m})`, fix: privilegeFix() };
+  }
   if (stage === 'load' || stage === 'spawn' || /libpcap\.so|cannot open shared object|Cannot find module|pcap_binding|NODE_MODULE_VERSION|invalid ELF/i.test(m)) {
     return { code: 'no-libpcap', message: `live capture is not available: libpcap or its Node binding could not be loaded (${m})`, fix: libpcapFix() };
   }

@@ -1,13 +1,26 @@
 /**
  * Interfaces live capture can use, asked of the capture child (so a broken libpcap
  * cannot take the caller down), with a clear problem and fix when capture cannot run.
+ * The capture helper's rights are checked first (helper.ts): when it certainly lacks
+ * them, that problem, with the command that grants them, is the answer, whatever the
+ * listing finds (libpcap lists interfaces without any rights).
  */
 import type { CaptureInterfaces } from '../../shared/capture';
 import { CaptureError, classify } from './errors';
 import type { ChildReply } from './protocol';
+import { helperInfo, helperRights, resolveHelper } from './helper';
 import { spawnChild, tail } from './spawn';
 
 export async function listInterfaces(opts: { probe?: string; timeoutMs?: number } = {}): Promise<CaptureInterfaces> {
+  const helper = resolveHelper();
+  const rights = helperRights(helper);
+  const r = await ask(opts);
+  const withHelper = { ...r, helper: helperInfo(helper, rights) };
+  if (rights.ok === false) return { ...withHelper, ok: false, problem: rights.problem };
+  return withHelper;
+}
+
+async function ask(opts: { probe?: string; timeoutMs?: number }): Promise<CaptureInterfaces> {
   let child;
   try {
     child = spawnChild({ op: 'list', probe: opts.probe ?? null });

@@ -1,12 +1,16 @@
 /**
  * Starting the capture child (child.ts, built to out/main/capture-child.js). Plain
- * `fork`: under Electron it runs the script with Electron's own Node, outside the window
- * processes; a fault there is an exit code here, never a crash of the app.
+ * `fork`, run by the capture helper (helper.ts): the one executable with capture rights,
+ * never the runtime of the UI unless that is all there is (root, macOS, Windows). An
+ * Electron helper runs the script as Node (ELECTRON_RUN_AS_NODE; a plain Node ignores
+ * it), outside the window processes; a fault there is an exit code here, never a crash
+ * of the app.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CaptureError, libpcapFix } from './errors';
+import { helperRights, resolveHelper, type CaptureHelper } from './helper';
 import type { ChildRequest } from './protocol';
 
 const FILE = 'capture-child.js';
@@ -28,8 +32,19 @@ export function childPath(): string {
   throw new CaptureError({ code: 'no-libpcap', message: `the capture helper ${FILE} is missing from this build`, fix: `build the app (npm run build); ${libpcapFix()}` });
 }
 
-export function spawnChild(req: ChildRequest, path = childPath()): ChildProcess {
+/**
+ * Forks the child under the capture helper. A capture is refused before anything runs
+ * when the helper certainly lacks the rights (CaptureError `no-permission`, with the
+ * command that grants them); listing still runs, since libpcap lists without rights.
+ */
+export function spawnChild(req: ChildRequest, path = childPath(), helper: CaptureHelper = resolveHelper()): ChildProcess {
+  if (req.op === 'capture') {
+    const rights = helperRights(helper);
+    if (rights.ok === false) throw new CaptureError(rights.problem);
+  }
   return fork(path, [JSON.stringify(req)], {
+    execPath: helper.path,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'json',
     // The child handles SIGINT itself (Ctrl-C reaches the whole process group): it stops cleanly.
