@@ -8,7 +8,7 @@ import { createPinia } from 'pinia';
 import { afterEach, describe, expect, it } from 'vitest';
 import ReviewQueue from '../../renderer/src/components/review/ReviewQueue.vue';
 import NewServicesToast from '../../renderer/src/components/review/NewServicesToast.vue';
-import { groupItems, keyCommand, serviceKey } from '../../renderer/src/components/review/grouping';
+import { groupItems, isQueueKey, keyCommand, serviceKey } from '../../renderer/src/components/review/grouping';
 import { PlatformKey } from '../../renderer/src/platform/inject';
 import { createMemoryEngine, serviceRow, settle, type MemoryEngine } from './memory-engine';
 
@@ -40,6 +40,21 @@ describe('queue helpers', () => {
     expect(keyCommand({ key: 'a', ctrlKey: true, metaKey: false, altKey: false })).toEqual({ selectAll: true });
     expect(keyCommand({ key: 'f', ctrlKey: false, metaKey: false, altKey: true })).toBeNull();
     expect(serviceKey({ host: '2001:db8::1', port: 53, proto: 'udp' })).toBe('[2001:db8::1]:53/udp');
+  });
+
+  it('leaves keys to fields, to controls that used them, and Space to buttons', () => {
+    const el = (tag: string, attrs: Record<string, string> = {}) => Object.assign(document.createElement(tag), attrs) as HTMLElement;
+    const ev = (key: string, target: EventTarget | null, defaultPrevented = false) => ({ key, target, defaultPrevented });
+    expect(isQueueKey(ev('a', document.body))).toBe(true);
+    expect(isQueueKey(ev('a', el('input')))).toBe(false);
+    expect(isQueueKey(ev('f', el('textarea')))).toBe(false);
+    expect(isQueueKey(ev('j', el('select')))).toBe(false);
+    expect(isQueueKey(ev('i', { tagName: 'DIV', isContentEditable: true } as unknown as EventTarget))).toBe(false);
+    expect(isQueueKey(ev(' ', el('button')))).toBe(false);
+    expect(isQueueKey(ev('a', el('button')))).toBe(true);
+    expect(isQueueKey(ev('Enter', el('a')))).toBe(false);
+    expect(isQueueKey(ev('ArrowDown', el('a'), true))).toBe(false);
+    expect(isQueueKey(ev('j', null))).toBe(true);
   });
 });
 
@@ -92,6 +107,49 @@ describe('ReviewQueue', () => {
     await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Escape' });
     expect(w.find('[data-testid="reason-dialog"]').exists()).toBe(false);
     expect(e.calls.some((c) => c.channel === 'review.apply')).toBe(false);
+    w.unmount();
+  });
+
+  it('keys work with nothing focused, not while typing in a filter, and stop when the queue goes', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    const press = (key: string, target: EventTarget = document.body) => target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+    expect(document.activeElement).toBe(document.body);
+    expect(press('j')).toBe(false); // handled (default prevented) with nothing focused
+    press(' ');
+    await settle();
+    expect(w.get('[data-testid="selected-count"]').text()).toBe('1 selected');
+    expect(w.get('[data-key="192.0.2.1:22/tcp"]').classes()).toContain('selected');
+    // Typing in the port filter types; it reviews nothing.
+    const port = w.get('[data-testid="filter-port"]').element as HTMLInputElement;
+    port.focus();
+    press('a', port);
+    press('f', port);
+    await settle();
+    expect(w.find('[data-testid="reason-dialog"]').exists()).toBe(false);
+    press('f');
+    await settle();
+    expect(w.get('[data-testid="reason-dialog"]').text()).toContain('Flag 192.0.2.1:22/tcp');
+    // While the dialog is open, keys belong to it.
+    press('j');
+    await settle();
+    expect(w.find('.cursor').attributes('data-key')).toBe('192.0.2.1:22/tcp');
+    await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Escape' });
+    w.unmount();
+    expect(press('a')).toBe(true); // not cancelled: nobody listens any more
+    expect(e.calls.some((c) => c.channel === 'review.apply')).toBe(false);
+  });
+
+  it('shows the key legend', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    const legend = w.get('[data-testid="queue-keys"]');
+    expect(legend.findAll('kbd').map((k) => k.text())).toEqual(['↑', '↓', 'Space', 'a', 'f', 'i', 'Ctrl', 'A']);
+    expect(legend.text()).toContain('approve');
+    expect(legend.text()).toContain('select the page');
+    expect(w.get('[data-testid="queue"]').attributes('aria-describedby')).toBe('queue-keys');
     w.unmount();
   });
 

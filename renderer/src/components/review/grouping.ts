@@ -55,6 +55,38 @@ export function keyCommand(ev: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
   }
 }
 
+/**
+ * The key legend shown above the queue: the keys `keyCommand` knows, in words. `join` is
+ * what goes between an entry's keys: '/' for alternatives, '+' for a chord.
+ */
+export const KEY_LEGEND: ReadonlyArray<{ keys: string[]; join?: '/' | '+'; does: string }> = [
+  { keys: ['↑', '↓'], join: '/', does: 'move (or j / k)' },
+  { keys: ['Space'], does: 'select (or x)' },
+  { keys: ['a'], does: 'approve' },
+  { keys: ['f'], does: 'flag' },
+  { keys: ['i'], does: 'ignore' },
+  { keys: ['Ctrl', 'A'], join: '+', does: 'select the page' },
+];
+
+const TYPING_TAGS = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+const PRESSABLE_TAGS = new Set(['BUTTON', 'A', 'SUMMARY']);
+
+/**
+ * Whether a key press that reached the window belongs to the queue. The queue listens on
+ * the whole window while its view is open, so the keys work without clicking the table
+ * first; but never while the user types in a field (the filters, the rules form, the
+ * reason dialog), never for a key another control already handled (the sidebar's arrows),
+ * and Space / Enter on a focused button or link still press it.
+ */
+export function isQueueKey(ev: Pick<KeyboardEvent, 'key' | 'target' | 'defaultPrevented'>): boolean {
+  if (ev.defaultPrevented) return false;
+  const t = ev.target as Partial<HTMLElement> | null;
+  const tag = typeof t?.tagName === 'string' ? t.tagName.toUpperCase() : '';
+  if (TYPING_TAGS.has(tag) || t?.isContentEditable) return false;
+  if ((ev.key === ' ' || ev.key === 'Enter') && (PRESSABLE_TAGS.has(tag) || t?.getAttribute?.('role') === 'button')) return false;
+  return true;
+}
+
 export const ACTION_LABEL: Record<ReviewAction, string> = { approve: 'Approve', flag: 'Flag', ignore: 'Ignore', reopen: 'Reopen' };
 
 /** `192.0.2.1:443/tcp`, IPv6 in brackets. */
