@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, Notification, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { REQUEST_CHANNELS } from '../shared/contract';
-import { IPC_CHOOSE_CAPTURES, IPC_PREFIX } from '../shared/api';
+import { EVENT_NAMES, IPC_CHOOSE_CAPTURES, IPC_PREFIX } from '../shared/api';
 import { Engine } from '../engine/engine';
 import { NotificationGrouper } from '../engine/inventory/notify';
 import { handle } from './handle';
@@ -103,7 +103,8 @@ function registerIpc(e: Engine): void {
     for (const p of picked.filePaths) granted.add(p);
     return e.startIngest(picked.filePaths);
   });
-  for (const event of ['job.updated', 'services.changed', 'services.new'] as const) {
+  // Every event of the contract (the Scan view lives on scan.progress and scan.results).
+  for (const event of EVENT_NAMES) {
     e.on(event, (payload) => win?.webContents.send(IPC_PREFIX + event, payload));
   }
   registerNotifications(e);
