@@ -339,6 +339,20 @@ export class FlowTable {
     }
   }
 
+  /**
+   * Finishes up to `max` open flows (the end of a file, in slices, so their records can be
+   * stored while the rest are finished). Returns how many are still open.
+   */
+  finishSome(max: number): number {
+    let n = 0;
+    for (const [key, flow] of this.flows) {
+      if (n++ >= max) break;
+      this.finish(flow);
+      this.flows.delete(key);
+    }
+    return this.flows.size;
+  }
+
   /** Finishes every open flow and resolves mid-stream conversations. Returns the listeners. */
   end(): ListenerHit[] {
     for (const flow of this.flows.values()) this.finish(flow);
@@ -498,8 +512,10 @@ export class FlowTable {
   }
 
   private noteFanIn(a: Side, b: Side): void {
-    addPeer(this.fanIn, `${a.ip}|${a.port}`, `${b.ip}|${b.port}`);
-    addPeer(this.fanIn, `${b.ip}|${b.port}`, `${a.ip}|${a.port}`);
+    const ka = `${a.ip}|${a.port}`;
+    const kb = `${b.ip}|${b.port}`;
+    addPeer(this.fanIn, ka, kb);
+    addPeer(this.fanIn, kb, ka);
   }
 
   private hit(host: string, port: number, proto: Proto, evidence: ListenerHit['evidence'], confidence: Confidence, firstUs: number, lastUs: number, bytes: number, service: string | null, talked: boolean): void {

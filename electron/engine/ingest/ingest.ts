@@ -234,6 +234,11 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
     }
     stoppedBy = err;
   }
+  // The flows still open at the end of the file, finished and stored a batch at a time.
+  while (!stoppedBy && table.finishSome(FLOW_BATCH) > 0) {
+    await inflight;
+    inflight = flush();
+  }
   await inflight;
   const hits = table.end();
   await flush();
