@@ -53,10 +53,14 @@ export type DiffServiceRef = z.infer<typeof ServiceRef>;
 export const DiffFieldChange = z.object({ field: z.string(), before: z.string(), after: z.string() });
 export type DiffFieldChange = z.infer<typeof DiffFieldChange>;
 
+const DiffSide = z.object({ id: z.number().int().nullable(), takenAt: z.string(), sha256: z.string(), scope: z.string() });
+
 export const SnapshotDiff = z.object({
-  a: z.object({ id: z.number().int().nullable(), takenAt: z.string(), sha256: z.string() }),
-  b: z.object({ id: z.number().int().nullable(), takenAt: z.string(), sha256: z.string() }),
+  a: DiffSide,
+  b: DiffSide,
   same: z.boolean(),
+  /** Cautions about the comparison itself, e.g. the two snapshots cover different scopes. */
+  warnings: z.array(z.string()),
   hosts: z.object({ new: z.array(z.string()), gone: z.array(z.string()) }),
   services: z.object({
     new: z.array(ServiceRef),

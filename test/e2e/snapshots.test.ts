@@ -111,6 +111,14 @@ describe.skipIf(!ready)('snapshot report and view in Chromium', () => {
     await page.getByTestId('compare-run').click();
     await expect.poll(() => page.getByTestId('compare-summary').textContent()).toContain('1 changed');
     expect(await page.getByTestId('compare-table').textContent()).toContain('approval.justification');
+    expect(await page.getByTestId('compare-warning').count()).toBe(0);
+    // #3 covers one subnet, #1 everything: the comparison says the scopes differ.
+    await page.getByTestId('compare-b').selectOption('3');
+    await page.getByTestId('compare-run').click();
+    await expect.poll(() => page.getByTestId('compare-warning').textContent()).toContain('different scopes (#1: all, #3: subnet:192.0.2.0/24)');
+    await page.getByTestId('compare-b').selectOption('2');
+    await page.getByTestId('compare-run').click();
+    await expect.poll(() => page.getByTestId('compare-warning').count()).toBe(0);
 
     await page.getByTestId('snapshot-report-2').click();
     const h2 = page.getByTestId('report-host').locator('h2').first();

@@ -189,7 +189,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       snapshotList.push(entry);
       return entry;
     },
-    'snapshots.diff': ({ a, b }) => ({ a: { id: a, takenAt: '', sha256: '' }, b: { id: b, takenAt: '', sha256: '' }, same: a === b, hosts: { new: [], gone: [] }, services: { new: [], gone: [], changed: [] } }),
+    'snapshots.diff': ({ a, b }) => ({ a: { id: a, takenAt: '', sha256: '', scope: 'all' }, b: { id: b, takenAt: '', sha256: '', scope: 'all' }, same: a === b, warnings: [], hosts: { new: [], gone: [] }, services: { new: [], gone: [], changed: [] } }),
     'snapshots.export': ({ id, format }) => ({ filename: `portolan-snapshot-${id}.${format}`, mime: 'text/plain', encoding: 'utf8' as const, data: `snapshot ${id} as ${format}` }),
     // Scan: canned (the Scan view has its own fake in scan-view.test.ts; the engine's scanner is tested in test/engine/scan).
     'scan.estimate': () => ({ addresses: '0', names: 0, ports: null, probes: '0', large: false, targetErrors: [], portError: null }),

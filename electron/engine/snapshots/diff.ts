@@ -4,6 +4,10 @@
  * change (the address is the host). A service changes when its status, service name,
  * approval (justification, owner, approver, date), flag reason or insecure mark does;
  * last-seen times move on every capture and are not a change.
+ *
+ * Two snapshots of different scopes (all, a subnet, a tag) can be compared, but hosts
+ * outside the narrower scope then show as new or gone without anything having changed on
+ * the network; the diff says so in `warnings`.
  */
 import type { DiffFieldChange, DiffServiceRef, SnapshotDiff } from '../../shared/snapshots';
 import { hostKey } from '../inventory/hostkey';
@@ -27,15 +31,25 @@ const ref = (s: SnapshotService): DiffServiceRef => ({ host: s.host, proto: s.pr
 const order = (a: DiffServiceRef, b: DiffServiceRef): number => cmp(hostKey(a.host), hostKey(b.host)) || cmp(a.proto, b.proto) || a.port - b.port;
 const hostOrder = (a: string, b: string): number => cmp(hostKey(a), hostKey(b));
 
+const label = (d: SealedSnapshot): string => (d.snapshot.meta.id != null ? `#${d.snapshot.meta.id}` : `taken ${d.snapshot.meta.takenAt}`);
+
+function scopeWarnings(a: SealedSnapshot, b: SealedSnapshot): string[] {
+  const sa = a.snapshot.meta.scope;
+  const sb = b.snapshot.meta.scope;
+  if (sa === sb) return [];
+  return [`the snapshots cover different scopes (${label(a)}: ${sa}, ${label(b)}: ${sb}): hosts outside one of them show as new or gone without having changed`];
+}
+
 export function diffSnapshots(a: SealedSnapshot, b: SealedSnapshot): SnapshotDiff {
   const ha = new Set(a.snapshot.hosts.map((h) => h.address));
   const hb = new Set(b.snapshot.hosts.map((h) => h.address));
   const sa = new Map(a.snapshot.services.map((s) => [serviceKey(s), s]));
   const sb = new Map(b.snapshot.services.map((s) => [serviceKey(s), s]));
   const diff: SnapshotDiff = {
-    a: { id: a.snapshot.meta.id ?? null, takenAt: a.snapshot.meta.takenAt, sha256: a.seal.sha256 },
-    b: { id: b.snapshot.meta.id ?? null, takenAt: b.snapshot.meta.takenAt, sha256: b.seal.sha256 },
+    a: { id: a.snapshot.meta.id ?? null, takenAt: a.snapshot.meta.takenAt, sha256: a.seal.sha256, scope: a.snapshot.meta.scope },
+    b: { id: b.snapshot.meta.id ?? null, takenAt: b.snapshot.meta.takenAt, sha256: b.seal.sha256, scope: b.snapshot.meta.scope },
     same: true,
+    warnings: scopeWarnings(a, b),
     hosts: { new: [...hb].filter((h) => !ha.has(h)).sort(hostOrder), gone: [...ha].filter((h) => !hb.has(h)).sort(hostOrder) },
     services: { new: [], gone: [], changed: [] },
   };

@@ -161,7 +161,7 @@ function serviceTable(items: SnapshotService[], caption: string, compact: boolea
 function changes(r: ReportInput): string {
   if (!r.prev || !r.diff) return '<p class="empty">This is the first snapshot in this database: there is no earlier baseline to compare with.</p>';
   const d = r.diff;
-  const head = `<p>Compared with snapshot #${esc(r.prev.snapshot.meta.id)} taken ${esc(when(r.prev.snapshot.meta.takenAt))} (seal <span class="mono">${esc(r.prev.seal.sha256.slice(0, 16))}…</span>). Scope of that snapshot: <span class="mono">${esc(r.prev.snapshot.meta.scope)}</span>.</p>`;
+  const head = `<p>Compared with snapshot #${esc(r.prev.snapshot.meta.id)} taken ${esc(when(r.prev.snapshot.meta.takenAt))} (seal <span class="mono">${esc(r.prev.seal.sha256.slice(0, 16))}…</span>). Scope of that snapshot: <span class="mono">${esc(r.prev.snapshot.meta.scope)}</span>.</p>${d.warnings.map((w) => `<p class="st-attention"><strong>Caution:</strong> ${esc(w)}.</p>`).join('')}`;
   if (d.same) return `${head}<p><strong>No change</strong>: the same hosts and services, with the same status, service names and approvals.</p>`;
   const hostRows = [...d.hosts.new.map((h) => [h, 'new']), ...d.hosts.gone.map((h) => [h, 'gone'])].map(([h, c]) => `<tr><td class="mono">${esc(h)}</td><td>${badge(c!)}</td></tr>`).join('');
   const svcRows = [

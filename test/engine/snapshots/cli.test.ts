@@ -55,11 +55,18 @@ describe('portolan snapshot', () => {
     expect(portolan(['snapshot', 'verify', join(dir, 'missing.json')]).code).toBe(2);
 
     // diff: 0 same, 1 different, 2 error; files and ids mix.
-    expect(portolan(['snapshot', 'diff', '1', json, '--db', db]).code).toBe(0);
+    const same = portolan(['snapshot', 'diff', '1', json, '--db', db]);
+    expect(same.code).toBe(0);
+    expect(same.stderr).toBe('');
     const d = portolan(['snapshot', 'diff', '1', '2', '--db', db]);
     expect(d.code).toBe(1);
     expect(d.stdout.split('\n')).toContain('host\tgone\t2001:db8::5\t\t\t\t\t');
-    expect(JSON.parse(portolan(['snapshot', 'diff', '1', '2', '--db', db, '--format', 'json']).stdout).services.gone).toHaveLength(1);
+    // #1 covers everything, #2 one subnet: the host outside it is "gone" only by scope, and the diff says so.
+    expect(d.stderr).toBe('portolan: warning: the snapshots cover different scopes (#1: all, #2: subnet:192.0.2.0/24): hosts outside one of them show as new or gone without having changed\n');
+    const dj = JSON.parse(portolan(['snapshot', 'diff', '1', '2', '--db', db, '--format', 'json']).stdout);
+    expect(dj.services.gone).toHaveLength(1);
+    expect([dj.a.scope, dj.b.scope]).toEqual(['all', 'subnet:192.0.2.0/24']);
+    expect(dj.warnings).toEqual([expect.stringContaining('different scopes')]);
     expect(portolan(['snapshot', 'diff', '1', '99', '--db', db]).code).toBe(2);
     expect(portolan(['snapshot', 'diff', '1', bad, '--db', db]).code).toBe(2);
     expect(portolan(['snapshot', 'diff', '1', '--db', db]).code).toBe(2);

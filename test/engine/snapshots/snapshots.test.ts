@@ -243,7 +243,23 @@ describe('diff', () => {
     if (await hasColumn(b, 'services', 'hostnames')) expect(after.snapshot.hosts.find((h) => h.address === '192.0.2.9')!.hostnames).toEqual(['other.example', 'renamed.example']);
     const d = diffSnapshots(before, after);
     expect(d.same).toBe(true);
+    expect(d.warnings).toEqual([]);
     expect(diffSnapshots(after, after).same).toBe(true);
+  });
+
+  it('warns when the two snapshots cover different scopes', async () => {
+    const db = await dbWith(BASE);
+    const all = (await takeSnapshot(db, { nowMs: NOW })).doc;
+    const subnet = (await takeSnapshot(db, { nowMs: NOW + 1, scope: '192.0.2.0/24' })).doc;
+    const d = diffSnapshots(all, subnet);
+    expect([d.a.scope, d.b.scope]).toEqual(['all', 'subnet:192.0.2.0/24']);
+    expect(d.warnings).toEqual([`the snapshots cover different scopes (#${all.snapshot.meta.id}: all, #${subnet.snapshot.meta.id}: subnet:192.0.2.0/24): hosts outside one of them show as new or gone without having changed`]);
+    expect(d.hosts.gone.length).toBeGreaterThan(0);
+    expect(diffSnapshots(subnet, subnet).warnings).toEqual([]);
+    // The report's "changes since the previous snapshot" says so too.
+    const { html } = await reportHtml(db, subnet.snapshot.meta.id, NOW);
+    expect(html).toContain('<strong>Caution:</strong> the snapshots cover different scopes');
+    expect((await reportHtml(db, all.snapshot.meta.id, NOW)).html).not.toContain('Caution:');
   });
 });
 

@@ -143,6 +143,7 @@ async function diff(args: string[]): Promise<number> {
     const a = await operand(positionals[0]!, open);
     const b = await operand(positionals[1]!, open);
     const d = diffSnapshots(a, b);
+    for (const w of d.warnings) process.stderr.write(`portolan: warning: ${w}\n`);
     out(values.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : diffTsv(d));
     return d.same ? 0 : 1;
   } catch (err) {
