@@ -4,7 +4,6 @@
  */
 import type { ScanResultRow, ScanRun } from '../../shared/scan';
 import type { Db } from '../store/db';
-import { PROBE_BATCH_ROWS } from '../store/statements-scan';
 import type { ProbeResult } from './scanner';
 
 interface RunDb {
@@ -74,45 +73,28 @@ export async function getScanRun(db: Db, id: number): Promise<ScanRun | null> {
   return r ? toScanRun(r) : null;
 }
 
-function rowParams(scanId: number, r: ProbeResult): unknown[] {
-  return [scanId, r.host, r.port, 'tcp', r.state, r.reason, r.rttUs, r.banner, r.service, r.attempts, r.at];
-}
-
 /** probe_results' key order (host as SQLite compares TEXT, then port): see insertProbeResults. */
 function byKey(a: ProbeResult, b: ProbeResult): number {
   return a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port;
 }
 
+/** Rows per statement: one JSON text each, small enough to keep memory flat. */
+const ROWS_PER_STATEMENT = 5000;
+
 /**
- * Stores results in batches of PROBE_BATCH_ROWS rows per statement. Call inside a
- * transaction. The rows go in key order: a sweep answers port by port across a group of
- * hosts, so in arrival order every row lands on a different page of the primary key and
- * of probe_results_key; sorted, they append host by host (3-4x fewer page touches; a /24
- * x 1000 ports otherwise kept writing for seconds after the last probe).
+ * Stores results, ROWS_PER_STATEMENT rows per statement as one JSON text (V8 writes it
+ * natively; SQLite parses it on its own thread, so a full sweep's 65,535 rows cost the
+ * event loop almost nothing). Call inside a transaction. The rows go in key order: a
+ * sweep answers port by port across a group of hosts, so in arrival order every row lands
+ * on a different page of the primary key and of probe_results_key; sorted, they append
+ * host by host (3-4x fewer page touches).
  */
 export async function insertProbeResults(db: Db, scanId: number, unsorted: ProbeResult[]): Promise<void> {
   const rows = unsorted.slice().sort(byKey);
-  let i = 0;
-  // One flat parameter array, refilled per batch (a full sweep stores 65,535 rows a host).
-  const params: unknown[] = new Array(PROBE_BATCH_ROWS * 11);
-  for (; i + PROBE_BATCH_ROWS <= rows.length; i += PROBE_BATCH_ROWS) {
-    for (let k = 0, o = 0; k < PROBE_BATCH_ROWS; k++, o += 11) {
-      const r = rows[i + k]!;
-      params[o] = scanId;
-      params[o + 1] = r.host;
-      params[o + 2] = r.port;
-      params[o + 3] = 'tcp';
-      params[o + 4] = r.state;
-      params[o + 5] = r.reason;
-      params[o + 6] = r.rttUs;
-      params[o + 7] = r.banner;
-      params[o + 8] = r.service;
-      params[o + 9] = r.attempts;
-      params[o + 10] = r.at;
-    }
-    await db.run('probeInsertBatch', params);
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const batch = rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => [r.host, r.port, r.state, r.reason, r.rttUs, r.banner, r.service, r.attempts, r.at]);
+    await db.run('probeInsertJson', [scanId, JSON.stringify(batch)]);
   }
-  for (; i < rows.length; i++) await db.run('probeInsert1', rowParams(scanId, rows[i]!));
 }
 
 export function toResultRow(r: ProbeResult): ScanResultRow {

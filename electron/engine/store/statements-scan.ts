@@ -3,10 +3,7 @@
  * migration 2). Parameters are positional in the order each comment gives.
  */
 
-/** Rows per multi-row insert of probe results: one statement per batch, not per port. */
-export const PROBE_BATCH_ROWS = 100;
 const PROBE_COLS = '(scan_id, host, port, proto, state, reason, rtt_us, banner, service, attempts, probed_at)';
-const probeValues = (n: number): string => Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
 
 export const SCAN_STATEMENTS = {
   // (job_id, targets, ports, params_json, started_by, started_at, excludes, addresses, port_count, probes_total, started_host)
@@ -25,9 +22,11 @@ export const SCAN_STATEMENTS = {
   // (limit)
   scanRunsRecent: `SELECT * FROM scan_runs ORDER BY started_at DESC, id DESC LIMIT ?`,
   // one row: (scan_id, host, port, proto, state, reason, rtt_us, banner, service, attempts, probed_at)
-  probeInsert1: `INSERT OR REPLACE INTO probe_results ${PROBE_COLS} VALUES ${probeValues(1)}`,
-  // PROBE_BATCH_ROWS rows of the above, flattened
-  probeInsertBatch: `INSERT OR REPLACE INTO probe_results ${PROBE_COLS} VALUES ${probeValues(PROBE_BATCH_ROWS)}`,
+  // (scan_id, rows_json): rows_json is a JSON array of [host, port, state, reason, rtt_us,
+  // banner, service, attempts, probed_at] — one statement per batch, the rows parsed on
+  // SQLite's thread rather than bound one value at a time on the event loop's.
+  probeInsertJson: `INSERT OR REPLACE INTO probe_results ${PROBE_COLS}
+    SELECT ?1, value ->> 0, value ->> 1, 'tcp', value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM jsonb_each(jsonb(?2))`,
   // (scan_id, state, state, limit, offset) — results of a run, a state or all ('' for all)
   probeResults: `SELECT host, port, proto, state, reason, rtt_us, banner, service, attempts, probed_at FROM probe_results
     WHERE scan_id = ? AND (? = '' OR state = ?) ORDER BY host, port LIMIT ? OFFSET ?`,
