@@ -6,8 +6,9 @@
  * Which executable, first match wins:
  * 1. `PORTOLAN_CAPTURE_HELPER` (an explicit path; reported if it is missing);
  * 2. the packaged app's helper, set by the Electron main process (setPackagedHelper):
- *    on Linux and Windows a copy of the app's executable made at packaging time
- *    (build/after-pack.cjs) that keeps the runAsNode fuse the app's own executable loses;
+ *    on Linux `portolan-capture` beside the executable, a small launcher compiled at
+ *    packaging time (build/linux/portolan-capture.c) that holds the rights and runs only
+ *    the capture child, under the app's executable in Node mode;
  * 3. outside a packaged app, on Linux, the installed copy of Node at
  *    /usr/local/lib/portolan/portolan-capture (docs/capture.md: one command makes it);
  * 4. the runtime that runs this code (process.execPath), which is what works for root,
