@@ -137,21 +137,47 @@ export function verifyDocument(doc: unknown): VerifyReport {
     const all = ['captures', 'scans', 'imports'].flatMap((k) => (Array.isArray(src[k]) ? (src[k] as unknown[]) : (itemProblems.push({ where: `sources.${k}`, what: `sources.${k} is missing or malformed` }), [])));
     compareItems('sources', all, (s) => (typeof s.id === 'string' ? s.id : null), items?.sources, itemProblems);
   }
+  crossCheckHosts(snap.hosts, snap.services, itemProblems);
   report.hosts = Array.isArray(snap.hosts) ? snap.hosts.length : 0;
   report.services = Array.isArray(snap.services) ? snap.services.length : 0;
 
+  // The most specific cause first: the items that changed, then what that did to the seal.
+  // (A host removed from both the content and the seal's list leaves every remaining item
+  // matching its hash; only the seal's top hash shows it, so naming the seal first would
+  // hide the host.)
+  problems.push(...itemProblems);
   if (!rootOk && items !== null) {
     problems.push({
       where: 'seal',
       what:
         itemProblems.length === 0
-          ? 'seal.sha256 was altered: it does not match the item hashes, which all match the content'
+          ? "the seal was altered: seal.sha256 does not match the item hashes, which all match the content (seal.sha256 was edited, or items were removed from both the content and the seal's list)"
           : 'the seal was altered: its hash does not match the item hashes it lists',
     });
   }
-  problems.push(...itemProblems);
   report.ok = problems.length === 0;
   return report;
+}
+
+/**
+ * A snapshot's hosts are exactly the addresses of its services (docs/snapshots.md), so a
+ * service naming a host that is not listed means that host was removed, even when its
+ * entry was taken out of the seal's list too; and a host without a service lost them.
+ */
+function crossCheckHosts(hosts: unknown, services: unknown, out: Problem[]): void {
+  if (!Array.isArray(hosts) || !Array.isArray(services)) return;
+  const listed = new Set(hosts.filter(isObj).map((h) => h.address).filter((a): a is string => typeof a === 'string'));
+  const named = new Map<string, string>();
+  for (const s of services) if (isObj(s) && typeof s.host === 'string' && typeof s.proto === 'string' && typeof s.port === 'number' && !named.has(s.host)) named.set(s.host, serviceKey(s as { host: string; proto: string; port: number }));
+  const reported = new Set(out.map((p) => p.where));
+  for (const [host, service] of named) {
+    const where = `host ${host}`;
+    if (!listed.has(host) && !reported.has(where)) out.push({ where, what: `host ${host} was removed: service ${service} still names it` });
+  }
+  for (const host of listed) {
+    const where = `host ${host}`;
+    if (!named.has(host) && !reported.has(where)) out.push({ where, what: `host ${host} has no service left: its services were removed (every host in a snapshot has one)` });
+  }
 }
 
 /** Parses and verifies an exported file's text. */

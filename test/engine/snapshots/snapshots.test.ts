@@ -187,9 +187,57 @@ describe('verify', () => {
     expect(edit((d) => d.snapshot.hosts.reverse())).toEqual(['hosts were reordered (not in canonical order)']);
     expect(edit((d) => (d.extra = 1))).toEqual(['unexpected top-level key "extra" (not covered by the seal)']);
     expect(edit((d) => ((d.snapshot as unknown as Record<string, unknown>).comments = []))).toEqual(['snapshot.comments was added: it is not covered by the seal']);
-    expect(edit((d) => (d.seal.sha256 = '0'.repeat(64)))).toEqual(['seal.sha256 was altered: it does not match the item hashes, which all match the content']);
+    expect(edit((d) => (d.seal.sha256 = '0'.repeat(64)))).toEqual(["the seal was altered: seal.sha256 does not match the item hashes, which all match the content (seal.sha256 was edited, or items were removed from both the content and the seal's list)"]);
     expect(verifyText('{"snapshot":').problems[0]!.what).toMatch(/not JSON/);
     expect(verifyText('[]').ok).toBe(false);
+  });
+
+  it('names the removed or altered host first when the seal was edited too', async () => {
+    const db = await dbWith(BASE);
+    const { doc } = await takeSnapshot(db, { nowMs: NOW });
+    const text = sealedText(doc);
+    const verify = (fn: (d: SealedSnapshot) => void) => {
+      const d = JSON.parse(text) as SealedSnapshot;
+      fn(d);
+      return verifyDocument(d).problems;
+    };
+    const dropHost = (d: SealedSnapshot, fromSeal: boolean) => {
+      d.snapshot.hosts = d.snapshot.hosts.filter((h) => h.address !== '192.0.2.9');
+      if (fromSeal) delete (d.seal.items.hosts as Record<string, string>)['192.0.2.9'];
+    };
+    // Host removed from the content and from the seal's list: every remaining item still
+    // matches its hash, yet the host is named, before the seal.
+    const both = verify((d) => dropHost(d, true));
+    expect(both.map((p) => p.where)).toEqual(['host 192.0.2.9', 'seal']);
+    expect(both[0]!.what).toBe('host 192.0.2.9 was removed: service 192.0.2.9 tcp/23 still names it');
+    // ... and with the top hash recomputed, the host is the one problem left.
+    const resealed = verify((d) => {
+      dropHost(d, true);
+      d.seal.sha256 = sealContent(d.snapshot).seal.sha256;
+      d.seal.items.hosts = sealContent(d.snapshot).seal.items.hosts;
+    });
+    expect(resealed).toEqual([{ where: 'host 192.0.2.9', what: 'host 192.0.2.9 was removed: service 192.0.2.9 tcp/23 still names it' }]);
+    // Host removed, seal hash edited: the host first.
+    const edited = verify((d) => {
+      dropHost(d, false);
+      d.seal.sha256 = 'f'.repeat(64);
+    });
+    expect(edited.map((p) => p.where)).toEqual(['host 192.0.2.9', 'seal']);
+    expect(edited[0]!.what).toBe('host 192.0.2.9 was removed: the seal lists it');
+    // Host altered, seal hash edited: the host first.
+    const altered = verify((d) => {
+      d.snapshot.hosts[0]!.mac = '00:00:5e:00:53:ff';
+      d.seal.sha256 = 'f'.repeat(64);
+    });
+    expect(altered.map((p) => p.where)).toEqual([`host ${doc.snapshot.hosts[0]!.address}`, 'seal']);
+    // A host whose services were all removed (with their seal entries) is named too.
+    const orphan = verify((d) => {
+      d.snapshot.services = d.snapshot.services.filter((x) => x.host !== '192.0.2.9');
+      for (const k of Object.keys(d.seal.items.services)) if (k.startsWith('192.0.2.9 ') || k.startsWith('192.0.2.9:')) delete (d.seal.items.services as Record<string, string>)[k];
+    });
+    expect(orphan[0]).toEqual({ where: 'host 192.0.2.9', what: 'host 192.0.2.9 has no service left: its services were removed (every host in a snapshot has one)' });
+    // Only the top hash edited: the seal, and what else could explain it.
+    expect(verify((d) => (d.seal.sha256 = 'f'.repeat(64))).map((p) => p.where)).toEqual(['seal']);
   });
 
   it('against the database, catches a file whose hashes were all recomputed after an edit', async () => {
