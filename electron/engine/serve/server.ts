@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { tmpdir } from 'node:os';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { EVENT_CHANNELS, isRequestChannel, toErrorInfo } from '../../shared/contract';
 import { ClientFrame, MAX_UPLOAD_BYTES, TOKEN_HEADER, TOKEN_PARAM, UPLOAD_PATH, WS_PATH, type ServerFrame } from '../../shared/wire';
 import type { Engine } from '../engine';
@@ -143,6 +143,8 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
     send(res, 200, JSON.stringify({ path: dest, bytes }), 'application/json');
   }
 
+  // Loaded here, not at start-up: every other CLI command runs without it.
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
