@@ -11,7 +11,7 @@ import { buildContent } from './build';
 import { parseScope } from './scope';
 import { sealContent, sealedText } from './seal';
 import type { SealedSnapshot } from './types';
-import { verifyDocument, type Problem, type VerifyReport } from './verify';
+import { parseSealedText, verifyDocument, type Problem, type VerifyReport } from './verify';
 
 export class SnapshotNotFound extends Error {
   override name = 'NotFound';
@@ -97,12 +97,10 @@ export interface RowCheck {
  * agree with the sealed meta, and the link names the previous row's seal.
  */
 export function checkRow(row: SnapshotRow, prevSha256: string | null): RowCheck {
-  let report: VerifyReport;
-  try {
-    report = verifyDocument(JSON.parse(row.canonical_json));
-  } catch (err) {
-    report = { ok: false, sha256: null, id: null, takenAt: null, prevSha256: null, hosts: 0, services: 0, problems: [{ where: 'document', what: `stored JSON unreadable: ${(err as Error).message}` }] };
-  }
+  const parsed = parseSealedText(row.canonical_json);
+  const report: VerifyReport = parsed.ok
+    ? verifyDocument(parsed.doc)
+    : { ok: false, sha256: null, id: null, takenAt: null, prevSha256: null, hosts: 0, services: 0, problems: [{ where: parsed.problem.where, what: `stored JSON unreadable: ${parsed.problem.what}` }] };
   const problems = [...report.problems];
   if (report.sha256 !== null && report.sha256 !== row.sha256) problems.push({ where: 'seal', what: `the stored seal column ${row.sha256.slice(0, 12)}… differs from the document's ${report.sha256.slice(0, 12)}…` });
   if (report.id !== null && report.id !== row.id) problems.push({ where: 'meta', what: `the document says snapshot ${report.id}, the row is ${row.id}` });

@@ -180,14 +180,75 @@ function crossCheckHosts(hosts: unknown, services: unknown, out: Problem[]): voi
   }
 }
 
-/** Parses and verifies an exported file's text. */
-export function verifyText(text: string): VerifyReport {
+/**
+ * Parses an exported file's text for verification. A byte-order mark (Windows editors add
+ * one) is encoding, not content. Duplicate keys are refused: JSON.parse keeps the last
+ * one silently, so `{"status":"approved","status":"flagged"}` would verify while another
+ * reader sees "approved" — a sealed document must mean one thing.
+ */
+export function parseSealedText(text: string): { ok: true; doc: unknown } | { ok: false; problem: Problem } {
+  const body = text.replace(/^\uFEFF/, '');
   let doc: unknown;
   try {
-    // A byte-order mark (Windows editors add one) is encoding, not content.
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+    doc = JSON.parse(body);
   } catch (err) {
-    return { ok: false, sha256: null, id: null, takenAt: null, prevSha256: null, hosts: 0, services: 0, problems: [{ where: 'document', what: `not JSON: ${(err as Error).message}` }] };
+    return { ok: false, problem: { where: 'document', what: `not JSON: ${(err as Error).message}` } };
   }
-  return verifyDocument(doc);
+  const dup = findDuplicateKey(body);
+  if (dup) return { ok: false, problem: { where: dup.path || 'document', what: `duplicate key ${JSON.stringify(dup.key)} in ${dup.path || 'the top-level object'}: a sealed document with duplicated keys is ambiguous (readers disagree on which value counts)` } };
+  return { ok: true, doc };
+}
+
+/** Parses and verifies an exported file's text. */
+export function verifyText(text: string): VerifyReport {
+  const parsed = parseSealedText(text);
+  if (!parsed.ok) return { ok: false, sha256: null, id: null, takenAt: null, prevSha256: null, hosts: 0, services: 0, problems: [parsed.problem] };
+  return verifyDocument(parsed.doc);
+}
+
+type Frame = { kind: 'object'; keys: Set<string>; key: string | null; path: string } | { kind: 'array'; index: number; path: string };
+
+/**
+ * The first key that appears twice in one object of a JSON text that already parsed, with
+ * the path of that object (`snapshot.services[3]`). One pass over the text, no second tree.
+ */
+export function findDuplicateKey(text: string): { key: string; path: string } | null {
+  const stack: Frame[] = [];
+  /** The path of the value that starts next, from the innermost open container. */
+  const childPath = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    if (top.kind === 'array') return `${top.path}[${top.index}]`;
+    const k = top.key ?? '';
+    return /^[A-Za-z_$][\w$]*$/.test(k) ? (top.path ? `${top.path}.${k}` : k) : `${top.path}[${JSON.stringify(k)}]`;
+  };
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top?.kind === 'object') {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) return { key, path: top.path };
+        top.keys.add(key);
+        top.key = key;
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') {
+      stack.push({ kind: 'object', keys: new Set(), key: null, path: childPath() });
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push({ kind: 'array', index: 0, path: childPath() });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.kind === 'object') expectKey = true;
+      else if (top?.kind === 'array') top.index++;
+    }
+  }
+  return null;
 }

@@ -50,6 +50,15 @@ describe('portolan snapshot', () => {
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/ALTERED/);
     expect(v.stdout).toContain('service 192.0.2.10 tcp/22: service 192.0.2.10 tcp/22 was altered');
+    // A duplicated key (JSON.parse would keep the second value silently) is refused.
+    const dup = join(dir, 'dup.json');
+    writeFileSync(dup, readFileSync(json, 'utf8').replace('"note":"Q1 baseline"', '"note":"Q1 baseline","note":"Q2"'));
+    const vd = portolan(['snapshot', 'verify', dup]);
+    expect(vd.code).toBe(1);
+    expect(vd.stdout).toContain('snapshot.meta: duplicate key "note" in snapshot.meta: a sealed document with duplicated keys is ambiguous');
+    const dd = portolan(['snapshot', 'diff', '1', dup, '--db', db]);
+    expect(dd.code).toBe(2);
+    expect(dd.stderr).toMatch(/fails verification \(duplicate key "note"/);
     writeFileSync(join(dir, 'junk.json'), 'not json');
     expect(portolan(['snapshot', 'verify', join(dir, 'junk.json')]).code).toBe(1);
     expect(portolan(['snapshot', 'verify', join(dir, 'missing.json')]).code).toBe(2);

@@ -12,7 +12,7 @@ import { parseScope, inScope } from '../../../electron/engine/snapshots/scope';
 import { sealContent, sealedText } from '../../../electron/engine/snapshots/seal';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../../electron/engine/snapshots/store';
 import type { SealedSnapshot } from '../../../electron/engine/snapshots/types';
-import { verifyDocument, verifyText } from '../../../electron/engine/snapshots/verify';
+import { findDuplicateKey, verifyDocument, verifyText } from '../../../electron/engine/snapshots/verify';
 import type { Db } from '../../../electron/engine/store/db';
 import { BASE, freshDb, hasColumn, seed, T0, type SvcSeed } from './fixture';
 
@@ -238,6 +238,26 @@ describe('verify', () => {
     expect(orphan[0]).toEqual({ where: 'host 192.0.2.9', what: 'host 192.0.2.9 has no service left: its services were removed (every host in a snapshot has one)' });
     // Only the top hash edited: the seal, and what else could explain it.
     expect(verify((d) => (d.seal.sha256 = 'f'.repeat(64))).map((p) => p.where)).toEqual(['seal']);
+  });
+
+  it('refuses a document with duplicate keys, naming the key and where it is', async () => {
+    const db = await dbWith(BASE);
+    const { doc } = await takeSnapshot(db, { nowMs: NOW });
+    const text = sealedText(doc);
+    expect(findDuplicateKey(text)).toBeNull();
+    // The sealed value first, a second "status" after it: JSON.parse would keep the second.
+    const svc = doc.snapshot.services[1]!;
+    const dupStatus = text.replace(`"status":"${svc.status}"`, `"status":"${svc.status}","status":"approved"`);
+    expect(dupStatus).not.toBe(text);
+    const r = verifyText(dupStatus);
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([{ where: 'snapshot.services[1]', what: 'duplicate key "status" in snapshot.services[1]: a sealed document with duplicated keys is ambiguous (readers disagree on which value counts)' }]);
+    // Anywhere: the top level, the seal's item list, with whitespace and escapes around.
+    expect(findDuplicateKey(text.replace('{"seal":', '{"seal":{},"seal":'))).toEqual({ key: 'seal', path: '' });
+    expect(findDuplicateKey('{"a": [1, {"b\\"": 1, "c": {"x": "\\"}"}, "b\\"": 2}]}')).toEqual({ key: 'b"', path: 'a[1]' });
+    expect(findDuplicateKey('{"a": [1, {"b": 1}], "k y": {"z": 1, "z": 2}}')).toEqual({ key: 'z', path: '["k y"]' });
+    expect(findDuplicateKey('[{"a":1},{"a":1}]')).toBeNull();
+    expect(verifyText('\uFEFF' + text).ok).toBe(true);
   });
 
   it('against the database, catches a file whose hashes were all recomputed after an edit', async () => {

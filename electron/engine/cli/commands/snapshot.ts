@@ -15,7 +15,7 @@ import { diffSnapshots, diffTsv } from '../../snapshots/diff';
 import { exportSnapshot } from '../../snapshots/exports';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
-import { verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
+import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
 import { dbPath, UsageError } from '../common';
 
 export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
@@ -126,11 +126,10 @@ async function exportCmd(args: string[]): Promise<number> {
 /** A diff operand: a snapshot id in the database, or an exported JSON file (verified first). */
 async function operand(arg: string, engine: () => Promise<Engine>): Promise<SealedSnapshot> {
   if (/^\d+$/.test(arg)) return (await getSnapshot((await engine()).db, Number(arg))).doc;
-  const text = await readFile(arg, 'utf8');
-  const doc = JSON.parse(text) as unknown;
-  const v = verifyDocument(doc);
-  if (!v.ok) throw new Error(`${arg} fails verification (${v.problems[0]?.what ?? 'altered'}); refusing to diff altered evidence`);
-  return doc as SealedSnapshot;
+  const parsed = parseSealedText(await readFile(arg, 'utf8'));
+  const v = parsed.ok ? verifyDocument(parsed.doc) : null;
+  if (!parsed.ok || !v?.ok) throw new Error(`${arg} fails verification (${parsed.ok ? (v?.problems[0]?.what ?? 'altered') : parsed.problem.what}); refusing to diff altered evidence`);
+  return parsed.doc as SealedSnapshot;
 }
 
 async function diff(args: string[]): Promise<number> {
