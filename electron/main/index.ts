@@ -2,18 +2,19 @@
  * Electron glue only: app lifecycle, the locked window, IPC registration. Every handler
  * delegates to the engine, which knows nothing about Electron.
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, Notification, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { REQUEST_CHANNELS } from '../shared/contract';
-import { EVENT_NAMES, IPC_CHOOSE_CAPTURES, IPC_PREFIX } from '../shared/api';
+import { EVENT_NAMES, IPC_CHOOSE_CAPTURES, IPC_INGEST_DROPPED, IPC_PREFIX } from '../shared/api';
+import { IngestDropped } from '../shared/drop';
 import { Engine } from '../engine/engine';
 import { NotificationGrouper } from '../engine/inventory/notify';
 import { handle } from './handle';
 
 let engine: Engine | null = null;
 let win: BrowserWindow | null = null;
-/** Capture files the user picked in a native dialog: the only paths IPC may ingest. */
+/** Capture files the user picked in a native dialog or dropped on the window: the only paths IPC may ingest. */
 const granted = new Set<string>();
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href;
@@ -102,6 +103,14 @@ function registerIpc(e: Engine): void {
     if (picked.canceled || picked.filePaths.length === 0) return null;
     for (const p of picked.filePaths) granted.add(p);
     return e.startIngest(picked.filePaths);
+  });
+  // Dropped files: the preload sends only paths of files in the user's last real (trusted)
+  // drop (electron/preload/drop-ledger.ts); here they must still be absolute capture paths.
+  handle(IPC_INGEST_DROPPED.slice(IPC_PREFIX.length), isTrusted, async (input) => {
+    const { paths } = IngestDropped.parse(input);
+    if (paths.some((p) => !isAbsolute(p))) throw Object.assign(new Error('a dropped file must have an absolute path'), { name: 'PathNotGranted' });
+    for (const p of paths) granted.add(p);
+    return e.startIngest(paths);
   });
   // Every event of the contract (the Scan view lives on scan.progress and scan.results).
   for (const event of EVENT_NAMES) {

@@ -111,10 +111,33 @@ export const EVENT_NAMES: readonly EventChannel[] = ['job.updated', 'services.ch
 /** Electron-only extra: main opens the native file dialog and starts the ingest itself. */
 export const IPC_CHOOSE_CAPTURES = `${IPC_PREFIX}ingest.choose`;
 
+/**
+ * Electron-only extra: files dropped on the window. The preload sends the paths of files
+ * the user really dropped (see electron/preload/drop-ledger.ts); main validates them
+ * (`IngestDropped`), grants them like dialog-picked files and starts the ingest.
+ */
+export const IPC_INGEST_DROPPED = `${IPC_PREFIX}ingest.dropped`;
+
+/**
+ * File name endings taken as capture files by the drop zone and the drop grant (the
+ * engine still reads the format from the bytes). The file dialog offers the same.
+ */
+export const CAPTURE_EXTENSIONS: readonly string[] = ['.pcap', '.pcapng', '.cap', '.dmp'];
+
+/** Whether a file name ends like a capture file (any case); `notes.txt` does not. */
+export function isCaptureFileName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return CAPTURE_EXTENSIONS.some((ext) => lower.endsWith(ext) && lower.length > ext.length && !/[\\/]$/.test(lower.slice(0, -ext.length)));
+}
+
 /** What travels back over Electron IPC: errors as data, never thrown across the bridge. */
 export type IpcReply<T> = { ok: true; value: T } | { ok: false; error: { name: string; message: string } };
 
 /** `window.portolan` in the Electron app. */
 export interface ElectronPortolanApi extends PortolanApi {
-  ingest: PortolanApi['ingest'] & { choose(): Promise<JobSnapshot | null> };
+  ingest: PortolanApi['ingest'] & {
+    choose(): Promise<JobSnapshot | null>;
+    /** Ingests files the user dropped on the window; refused for any other File. */
+    drop(files: File[]): Promise<JobSnapshot>;
+  };
 }

@@ -4,4 +4,5 @@ export * from './capture';
 export * from './inventory';
 export * from './scan';
 export * from './snapshots';
+export * from './drop';
 export * from './wire';

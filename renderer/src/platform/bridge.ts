@@ -217,7 +217,7 @@ function electronPlatform(preload: PreloadApi): Platform {
     api: preload,
     kind: 'electron',
     connection: new StateCell('open'),
-    importCaptures: () => preload.ingest.choose(),
+    importCaptures: (_onStage, files) => (files ? preload.ingest.drop(files) : preload.ingest.choose()),
   };
 }
 
@@ -232,7 +232,7 @@ function webPlatform(): Platform {
     api,
     kind: 'web',
     connection: transport.connection,
-    importCaptures: async (onStage) => importViaUpload(api, token, await pickCaptureFiles(), onStage),
+    importCaptures: async (onStage, files) => importViaUpload(api, token, files ?? (await pickCaptureFiles()), onStage),
   };
 }
 

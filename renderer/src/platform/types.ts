@@ -22,11 +22,13 @@ export interface Platform {
   /**
    * Lets the user pick capture files and starts one ingest job for all of them.
    * Resolves null when the user cancels the picker; rejects with `{name, message}`.
+   * With `files` (dropped on the page) no picker opens: those files are ingested, by
+   * upload on the web and through the preload's drop grant in Electron.
    */
-  importCaptures(onStage?: ImportStage): Promise<JobSnapshot | null>;
+  importCaptures(onStage?: ImportStage, files?: File[]): Promise<JobSnapshot | null>;
 }
 
 /** What the Electron preload exposes on `window.portolan`. */
 export type PreloadApi = PortolanApi & {
-  ingest: PortolanApi['ingest'] & { choose(): Promise<JobSnapshot | null> };
+  ingest: PortolanApi['ingest'] & { choose(): Promise<JobSnapshot | null>; drop(files: File[]): Promise<JobSnapshot> };
 };
