@@ -8,11 +8,16 @@
  * names the helper. A helper that nobody may execute, and one on a nosuid mount (where
  * the kernel ignores file capabilities), are reported as such.
  *
+ * The packaged app's helper on Linux (build/linux/portolan-capture.c, a launcher that
+ * holds the rights, raises them to the ambient set and runs only the capture child under
+ * the app's runtime with a scrubbed environment) is compiled and run the same way, with
+ * this Node standing in for the Electron executable.
+ *
  * The pure parts (getcap output, /proc status masks, mounts, which helper is used) are
  * checked everywhere.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -143,6 +148,8 @@ describe.skipIf(!ready)('capture as an unprivileged user through the capture hel
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   }, 60_000);
 
+  const dir0 = (): string => dir;
+
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -229,4 +236,61 @@ describe.skipIf(!ready)('capture as an unprivileged user through the capture hel
       spawnSync('umount', [mnt]);
     }
   }, 60_000);
+
+  describe('the packaged Linux helper (build/linux/portolan-capture.c)', () => {
+    const cc = process.env.CC || 'cc';
+    const canCompile = requireOrSkip(has(cc), `no C compiler (${cc}) to build the packaged capture helper`);
+    const SOURCE = resolve(REPO_ROOT, 'build/linux/portolan-capture.c');
+
+    /** Compiles the launcher into `dir`, as build/after-pack.mjs does, with this Node as the "app executable". */
+    function launcher(dir: string, script?: string): string {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o755);
+      symlinkSync(realpathSync(process.execPath), join(dir, 'runtime'));
+      const out = join(dir, 'portolan-capture');
+      const defs = ['-DRUNTIME="runtime"', ...(script ? [`-DSCRIPT="${script}"`] : [])];
+      const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', ...defs, '-o', out, SOURCE], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(spawnSync('setcap', ['cap_net_raw,cap_net_admin=eip', out]).status).toBe(0);
+      return out;
+    }
+
+    it.skipIf(!canCompile)('passes only its rights (ambient) and Node\'s IPC channel to what it runs', () => {
+      const dir = join(dir0(), 'probe');
+      const h = launcher(dir, 'probe.js');
+      // The environment as exec'd (/proc/self/environ), before Node takes its own variables out of process.env.
+      writeFileSync(
+        join(dir, 'probe.js'),
+        "const fs = require('fs'); process.stdout.write(JSON.stringify({ argv: process.argv.slice(2), env: fs.readFileSync('/proc/self/environ', 'utf8').split('\\0').filter(Boolean).map((e) => e.split('=')[0]).sort(), status: fs.readFileSync('/proc/self/status', 'utf8') }))",
+      );
+      const r = spawnSync(NOBODY[0]!, [...NOBODY.slice(1), 'env', 'NODE_OPTIONS=--require=/nonexistent/inject.js', 'LD_PRELOAD=/nonexistent/inject.so', 'NODE_CHANNEL_SERIALIZATION_MODE=json', 'PORTOLAN_X=1', h, '/some/other/script.js', '{"op":"list","probe":null}'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const seen = JSON.parse(r.stdout) as { argv: string[]; env: string[]; status: string };
+      // Its own fixed script runs, with the request (the last argument) only.
+      expect(seen.argv).toEqual(['{"op":"list","probe":null}']);
+      expect(seen.env).toEqual(['ELECTRON_RUN_AS_NODE', 'NODE_CHANNEL_SERIALIZATION_MODE', 'PATH']);
+      expect(hasCap(capMask(seen.status, 'CapAmb'), 13) && hasCap(capMask(seen.status, 'CapAmb'), 12)).toBe(true);
+      expect(hasCap(capMask(seen.status, 'CapEff'), 13)).toBe(true);
+    });
+
+    it.skipIf(!canCompile)('captures loopback handshakes as nobody, in the packaged layout', async () => {
+      // <app>/portolan-capture, <app>/runtime (the "executable"), <app>/resources/app.asar/out/main/capture-child.js.
+      const app = join(dir0(), 'app');
+      const h = launcher(app);
+      const main = join(app, 'resources', 'app.asar', 'out', 'main');
+      mkdirSync(main, { recursive: true });
+      symlinkSync(resolve(REPO_ROOT, 'out/main/capture-child.js'), join(main, 'capture-child.js'));
+      const db = join(dir0(), 'db', 'launcher.db');
+      const list = await portolanAsNobody(['capture', '--list', '--json', '--interface', 'lo', '--db', db], { PORTOLAN_CAPTURE_HELPER: h });
+      expect(list.code, list.stderr).toBe(0);
+      expect((JSON.parse(list.stdout) as { helper: { rights: string } }).helper.rights).toBe(`cap_net_admin,cap_net_raw on ${h}`);
+      const before = accepted;
+      const cap = await portolanAsNobody(['capture', '--interface', 'lo', '--duration', '4', '--protocols', 'tcp', '--db', db, '--json'], { PORTOLAN_CAPTURE_HELPER: h }, () => loopbackTraffic(server, 2));
+      expect(cap.code, cap.stderr).toBe(0);
+      expect(accepted - before).toBe(2);
+      const port = (server.address() as { port: number }).port;
+      const services = await portolanAsNobody(['services', '--db', db, '--format', 'tsv', '--status', 'all'], {});
+      expect(parseTsv(services.stdout).find((x) => x.host === '127.0.0.1' && x.port === String(port)), services.stdout).toMatchObject({ evidence: 'handshake' });
+    }, 60_000);
+  });
 });
