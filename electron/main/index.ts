@@ -11,6 +11,7 @@ import { IngestDropped } from '../shared/drop';
 import { Engine } from '../engine/engine';
 import { NotificationGrouper } from '../engine/inventory/notify';
 import { handle } from './handle';
+import { WINDOW_ICON, wireCaptureHelper } from './packaged';
 
 let engine: Engine | null = null;
 let win: BrowserWindow | null = null;
@@ -30,6 +31,7 @@ function createWindow(): BrowserWindow {
     width: 1280,
     height: 820,
     title: 'Portolan',
+    icon: WINDOW_ICON,
     show: false,
     webPreferences: {
       // Electronegativity asks for a manual review of every preload (PRELOAD_JS_CHECK). Reviewed:
@@ -154,6 +156,8 @@ app.whenReady().then(async () => {
   // Deny every permission request (camera, notifications-by-web-API, geolocation, ...).
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  // Captures run through the packaged app's capture helper, never with this process's rights.
+  wireCaptureHelper();
   const dbPath = process.env.PORTOLAN_DB || join(app.getPath('userData'), 'portolan.db');
   try {
     engine = await Engine.open({ dbPath, transport: 'electron' });
