@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { startStats, statsInterval, type StatsLine } from '../../electron/engine/serve/stats';
 import { ensureBuilt, portolan } from '../support/cli';
@@ -53,8 +55,29 @@ describe('startStats', () => {
     const last = lines[lines.length - 1]!;
     expect(last.lagAll.max).toBeGreaterThanOrEqual(first.lag.max);
     expect(last.lagAll.n).toBeGreaterThan(last.lag.n);
+    // Nothing forced a full collection yet, or one did and left less than the heap in use.
+    expect(last.liveHeap === null || last.liveHeap <= last.heapTotal).toBe(true);
     // An idle interval: on time, give or take what the machine's other work costs.
     expect(last.lag.p50).toBeLessThan(50);
+  });
+});
+
+describe('liveHeap', () => {
+  it('is the heap in use right after a full collection', async () => {
+    // A full collection on demand, without starting Node with --expose-gc.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const lines: StatsLine[] = [];
+    const stop = startStats(200, (l) => lines.push(JSON.parse(l) as StatsLine));
+    await new Promise((r) => setTimeout(r, 50));
+    gc();
+    await new Promise((r) => setTimeout(r, 500));
+    stop();
+    const last = lines[lines.length - 1]!;
+    expect(last.majorGcs).toBeGreaterThanOrEqual(1);
+    expect(last.liveHeap).toBeGreaterThan(0);
+    expect(last.liveHeap!).toBeLessThanOrEqual(last.heapTotal);
+    expect(lines.some((l) => l.gcMs > 0)).toBe(true);
   });
 });
 
@@ -76,7 +99,7 @@ describe('portolan serve with PORTOLAN_STATS_INTERVAL', () => {
     expect(await exited).toBe(0);
     const lines = stats();
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['arrayBuffers', 'at', 'elu', 'external', 'heapTotal', 'heapUsed', 'lag', 'lagAll', 'rss', 't', 'uptimeS'].sort());
+    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['arrayBuffers', 'at', 'elu', 'external', 'gcMs', 'heapTotal', 'heapUsed', 'lag', 'lagAll', 'liveHeap', 'majorGcs', 'rss', 't', 'uptimeS'].sort());
     expect(stderr.split('\n').filter((l) => l && !l.startsWith('{'))).toEqual([]);
   }, 30_000);
 
