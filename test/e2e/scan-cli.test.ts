@@ -4,13 +4,13 @@
  * and exclusions, exit code 2 for a wrong command line, and the same answers with
  * `ulimit -n 256` and 5000 probes requested as with a slow run. Loopback only.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, parseTsv } from '../support/cli';
-import { REPO_ROOT } from '../support/require';
+import { canUseNetns, REPO_ROOT, requireOrSkip } from '../support/require';
 import { openListeners, type Listeners } from '../engine/scan/listeners';
 
 const dir = mkdtempSync(join(tmpdir(), 'portolan-scan-cli-'));
@@ -87,6 +87,40 @@ describe('portolan scan', () => {
       expect(r.stderr).toMatch(msg);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('reports a name that does not resolve and scans the rest; with nothing left the run fails (1), the command line was right', async () => {
+    const db = join(dir, 'names.db');
+    const some = await scan(['nothing.invalid', '127.0.0.1', '--ports', String(L.smtp), '--db', db]);
+    expect(some.code, some.stderr).toBe(0);
+    expect(some.stderr).toContain('portolan: warning: nothing.invalid: not resolved (name not found); skipped');
+    expect(parseTsv(some.stdout).map((x) => `${x.host} ${x.port} ${x.state}`)).toEqual([`127.0.0.1 ${L.smtp} open`]);
+    const none = await scan(['nothing.invalid', '--ports', String(L.smtp), '--db', db]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('portolan: error: nothing to scan: not resolved: nothing.invalid (name not found)\n');
+    expect(none.stdout).toBe('');
+    // An exclusion that does not resolve stops the sweep: it might be a host inside the targets.
+    const excl = await scan(['127.0.0.1', '--exclude', 'db.invalid', '--ports', String(L.smtp), '--db', db]);
+    expect(excl.code).toBe(1);
+    expect(excl.stderr).toMatch(/^portolan: error: exclusion not resolved: db\.invalid \(name not found\); nothing was scanned/);
+  });
+
+  // A real EAI_AGAIN: the CLI in a fresh network namespace with only loopback, where the
+  // system resolver cannot be reached (nothing leaves the machine), so getaddrinfo gives up
+  // with a temporary failure.
+  it.skipIf(!requireOrSkip(canUseNetns(), 'the EAI_AGAIN test needs root and unshare --net'))('a temporary DNS failure (EAI_AGAIN) is reported like a missing name, never exit 2', async () => {
+    const db = join(dir, 'eai.db');
+    const run = (args: string[]) => {
+      const r = spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, CLI, 'scan', ...args, '--db', db], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const some = run(['host.example', '127.0.0.1', '--ports', '9', '--all-states']);
+    expect(some.code, some.stderr).toBe(0);
+    expect(some.stderr).toContain('portolan: warning: host.example: not resolved (temporary DNS failure (EAI_AGAIN): the resolver did not answer; try again later); skipped');
+    expect(parseTsv(some.stdout).map((x) => `${x.host} ${x.port} ${x.state}`)).toEqual(['127.0.0.1 9 closed']);
+    const none = run(['host.example', '--ports', '9']);
+    expect(none.code, none.stderr).toBe(1);
+    expect(none.stderr).toMatch(/^portolan: error: nothing to scan: not resolved: host\.example \(temporary DNS failure \(EAI_AGAIN\)/);
   });
 
   it('ulimit -n 256 with 5000 probes requested gives the same answers as a slow run', async () => {

@@ -18,7 +18,7 @@ import type { Db } from '../store/db';
 import { parsePortSpec } from './ports';
 import { Scanner, DEFAULT_TUNING, type HostSummary, type ProbeResult, type ScanTuning } from './scanner';
 import { insertProbeResults, toResultRow } from './store';
-import { estimateTargets, isLargeSweep, planTargets, TargetError, type Lookup, type TargetPlan } from './targets';
+import { estimateTargets, isLargeSweep, planTargets, TargetError, UnresolvedTargets, type Lookup, type TargetPlan } from './targets';
 
 /** Fewest ports that must all be open before a host is flagged accepts-all. */
 export const ACCEPTS_ALL_MIN = 8;
@@ -97,8 +97,10 @@ export class ScanService {
     const ports = parsePortSpec(input.ports);
     const plan = await planTargets([input.targets], input.excludes ? [input.excludes] : [], opts.lookup);
     if (plan.count === 0n) {
-      const why = plan.unresolved.length ? `; not resolved: ${plan.unresolved.map((u) => `${u.name} (${u.reason})`).join(', ')}` : '';
-      throw new TargetError(`no addresses left to scan${why}`);
+      // Names that did not resolve are a failed lookup, not a wrong target: a run that
+      // fails (exit 1), reported like any missing name; exclusions covering every address are the user's input.
+      if (plan.unresolved.length) throw new UnresolvedTargets(`nothing to scan: not resolved: ${plan.unresolved.map((u) => `${u.name} (${u.reason})`).join(', ')}`);
+      throw new TargetError('no addresses left to scan (the exclusions cover every target)');
     }
     if (isLargeSweep(plan.count, ports.length) && !input.confirmLarge) {
       throw new ConfirmationRequired(

@@ -7,7 +7,12 @@
  * - a dash range: `192.0.2.1-20` (last octet), `2001:db8::1-ff` (last group, hex), or two
  *   full addresses `192.0.2.1-192.0.2.40`;
  * - a hostname: every address it resolves to, IPv4 and IPv6, each scanned and reported;
- *   a name that does not resolve is reported and the sweep goes on.
+ *   a name that does not resolve (not found, or a temporary DNS failure) is reported and
+ *   the sweep goes on; when no target is left, that is a failed run, not a wrong command
+ *   line (`UnresolvedTargets`). Names under the reserved `.invalid` TLD never go to DNS
+ *   (RFC 6761 §6.4: resolvers answer them negatively at once).
+ * An exclusion name that does not resolve stops the sweep before it starts: scanning
+ * without it could knock on the very host the analyst excluded.
  * Exclusions use the same syntax and are subtracted. Parsing uses ipaddr.js; ranges are
  * BigInt so an IPv6 /64 (or /0) is counted exactly without being listed.
  */
@@ -16,6 +21,11 @@ import ipaddr from 'ipaddr.js';
 
 export class TargetError extends Error {
   override name = 'TargetError';
+}
+
+/** Names that did not resolve left nothing to scan, or an exclusion unknown: the run fails (CLI exit 1). */
+export class UnresolvedTargets extends Error {
+  override name = 'UnresolvedTargets';
 }
 
 export type Family = 4 | 6;
@@ -52,7 +62,33 @@ export interface TargetPlan {
 
 export type Lookup = (name: string) => Promise<Array<{ address: string; family: number }>>;
 
-const defaultLookup: Lookup = (name) => dnsLookup(name, { all: true, verbatim: true });
+/** RFC 6761 §6.4: `.invalid` names are answered negatively at once, without a DNS query. */
+const isReservedInvalid = (name: string): boolean => /(^|\.)invalid\.?$/i.test(name);
+
+const defaultLookup: Lookup = (name) =>
+  isReservedInvalid(name) ? Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' })) : dnsLookup(name, { all: true, verbatim: true });
+
+/**
+ * Why a name did not resolve, in words. getaddrinfo's codes as Node reports them:
+ * ENOTFOUND (no such name), ENODATA (the name has no address records), EAI_AGAIN (the
+ * resolver did not answer in time or said try later: a temporary failure, reported and
+ * skipped like a missing name, never a crash), EAI_FAIL (a permanent resolver failure).
+ */
+export function resolutionReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | null;
+  switch (e?.code) {
+    case 'ENOTFOUND':
+      return 'name not found';
+    case 'ENODATA':
+      return 'no addresses';
+    case 'EAI_AGAIN':
+      return 'temporary DNS failure (EAI_AGAIN): the resolver did not answer; try again later';
+    case 'EAI_FAIL':
+      return 'DNS failure (EAI_FAIL)';
+    default:
+      return e?.code ?? (e instanceof Error ? e.message : String(err));
+  }
+}
 
 const MAX_TOKEN = 255;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
@@ -236,8 +272,7 @@ async function resolveTokens(tokens: ParsedToken[], lookup: Lookup, resolved: Re
         if (addresses.length) resolved.push({ name: t.name, addresses: [...new Set(addresses)] });
         else unresolved.push({ name: t.name, reason: 'no addresses' });
       } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        unresolved.push({ name: t.name, reason: e.code === 'ENOTFOUND' ? 'name not found' : (e.code ?? e.message) });
+        unresolved.push({ name: t.name, reason: resolutionReason(err) });
       }
     }),
   );
@@ -247,8 +282,9 @@ async function resolveTokens(tokens: ParsedToken[], lookup: Lookup, resolved: Re
 
 /**
  * Turns targets and exclusions into the plan a sweep follows. Malformed input throws a
- * TargetError listing every bad token; names that do not resolve are reported in
- * `unresolved` and skipped.
+ * TargetError listing every bad token; target names that do not resolve are reported in
+ * `unresolved` and skipped; an exclusion name that does not resolve throws
+ * UnresolvedTargets (the sweep must not go on without the exclusion).
  */
 export async function planTargets(targets: string[], excludes: string[] = [], lookup: Lookup = defaultLookup): Promise<TargetPlan> {
   const inc = parseTargetText(targets);
@@ -260,7 +296,12 @@ export async function planTargets(targets: string[], excludes: string[] = [], lo
   const resolved: ResolvedName[] = [];
   const unresolved: TargetPlan['unresolved'] = [];
   const include = await resolveTokens(inc.tokens, lookup, resolved, unresolved);
-  const exclude = await resolveTokens(exc.tokens, lookup, [], []);
+  const unknownExclusions: TargetPlan['unresolved'] = [];
+  const exclude = await resolveTokens(exc.tokens, lookup, [], unknownExclusions);
+  if (unknownExclusions.length) {
+    const list = unknownExclusions.map((u) => `${u.name} (${u.reason})`).join(', ');
+    throw new UnresolvedTargets(`exclusion not resolved: ${list}; nothing was scanned, since the sweep could reach the host you excluded`);
+  }
   const ranges = subtractRanges(include, exclude);
   const edges = new Set<string>();
   for (const t of inc.tokens) if (t.kind === 'range') for (const e of t.edges) edges.add(bigToAddr(4, e));

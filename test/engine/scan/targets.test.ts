@@ -7,8 +7,10 @@ import {
   isLargeSweep,
   parseTargetToken,
   planTargets,
+  resolutionReason,
   splitTargets,
   TargetError,
+  UnresolvedTargets,
   type Lookup,
 } from '../../../electron/engine/scan/targets';
 
@@ -110,6 +112,43 @@ describe('hostnames', () => {
     const p = await planTargets(['missing.example', '192.0.2.1'], [], fakeDns);
     expect(p.unresolved).toEqual([{ name: 'missing.example', reason: 'name not found' }]);
     expect(p.count).toBe(1n);
+  });
+  it('reports a temporary DNS failure (EAI_AGAIN) like a missing name, and goes on', async () => {
+    const asked: string[] = [];
+    const flaky: Lookup = async (name) => {
+      asked.push(name);
+      throw Object.assign(new Error(`getaddrinfo EAI_AGAIN ${name}`), { code: 'EAI_AGAIN', syscall: 'getaddrinfo', hostname: name });
+    };
+    const p = await planTargets(['down.invalid', '192.0.2.1'], [], flaky);
+    expect(asked).toEqual(['down.invalid']);
+    expect(p.unresolved).toEqual([{ name: 'down.invalid', reason: 'temporary DNS failure (EAI_AGAIN): the resolver did not answer; try again later' }]);
+    expect(p.count).toBe(1n);
+    // Alone, it leaves nothing to scan: the planner still returns, the run refuses to start (exit 1, not 2).
+    expect((await planTargets(['down.invalid'], [], flaky)).count).toBe(0n);
+  });
+  it('names getaddrinfo failures in words', () => {
+    const e = (code: string) => Object.assign(new Error(code), { code });
+    expect(resolutionReason(e('ENOTFOUND'))).toBe('name not found');
+    expect(resolutionReason(e('ENODATA'))).toBe('no addresses');
+    expect(resolutionReason(e('EAI_AGAIN'))).toMatch(/^temporary DNS failure/);
+    expect(resolutionReason(e('EAI_FAIL'))).toBe('DNS failure (EAI_FAIL)');
+    expect(resolutionReason(e('ESERVFAIL'))).toBe('ESERVFAIL');
+    expect(resolutionReason(new Error('boom'))).toBe('boom');
+  });
+  it('answers .invalid names "not found" itself, without asking DNS (RFC 6761)', async () => {
+    // On a machine whose resolver is unreachable a DNS query would end in EAI_AGAIN; the
+    // reserved TLD never gets that far.
+    const p = await planTargets(['nothing.invalid', 'a.b.INVALID.', '192.0.2.1']);
+    expect(p.unresolved).toEqual([
+      { name: 'a.b.invalid', reason: 'name not found' },
+      { name: 'nothing.invalid', reason: 'name not found' },
+    ]);
+    expect(p.count).toBe(1n);
+  });
+  it('refuses to plan when an exclusion name does not resolve (it could hide a host in the targets)', async () => {
+    await expect(planTargets(['192.0.2.0/24'], ['db.invalid'])).rejects.toThrow(UnresolvedTargets);
+    await expect(planTargets(['192.0.2.0/24'], ['db.invalid'])).rejects.toThrow('exclusion not resolved: db.invalid (name not found); nothing was scanned');
+    expect((await planTargets(['192.0.2.0/24'], ['v4.example'], fakeDns)).count).toBe(255n);
   });
   it('resolves localhost through the system resolver', async () => {
     const p = await planTargets(['localhost']);
