@@ -60,6 +60,21 @@ describe('ingest job', () => {
     await engine.close();
   });
 
+  it('a big file (hashed on a worker while it is decoded) is stored once: the second ingest is skipped by its hash', async () => {
+    const engine = await Engine.open({ dbPath: join(dir, 'big-twice.db') });
+    const path = bigCapture(80000); // 160,000 records, about 11 MiB: over the worker threshold
+    const first = await engine.jobs.wait((await engine.startIngest([path])).id);
+    expect(first.status).toBe('done');
+    const flows = await count(engine, 'SELECT count(*) AS n FROM flows');
+    expect(flows).toBeGreaterThan(0);
+    const second = await engine.jobs.wait((await engine.startIngest([path])).id);
+    expect(second.status).toBe('done');
+    expect(JSON.stringify(second.result)).toMatch(/skipped/);
+    expect(await count(engine, 'SELECT count(*) AS n FROM flows')).toBe(flows);
+    expect(await count(engine, 'SELECT count(*) AS n FROM captures')).toBe(1);
+    await engine.close();
+  });
+
   it('refuses a file that is not a capture and writes no capture, flow or service', async () => {
     const engine = await Engine.open({ dbPath: join(dir, 'bad.db') });
     const bad = join(dir, 'notes.txt');

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { readCaptureFile, CaptureFormatError, type ReadSummary } from '../decode/capfile';
 import { decodeFrame, newPacket } from '../decode';
 import { compileBpf } from '../filters/compile';
@@ -107,13 +108,77 @@ export async function ingestFiles(db: Db, given: string[], ctx: JobContext, onCh
   return result;
 }
 
-async function sha256File(path: string, signal: AbortSignal): Promise<string> {
+/** Files at least this big are hashed on a worker thread while this one decodes them. */
+const HASH_ON_WORKER = 8 << 20;
+
+/** The worker: streams the file through SHA-256 and posts the hex digest (or the error). */
+const HASH_WORKER = `
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+const { parentPort, workerData } = require('node:worker_threads');
+const h = createHash('sha256');
+createReadStream(workerData, { highWaterMark: 1 << 20 })
+  .on('data', (c) => h.update(c))
+  .on('end', () => parentPort.postMessage({ sha: h.digest('hex') }))
+  .on('error', (e) => parentPort.postMessage({ error: e.message }));
+`;
+
+/**
+ * SHA-256 of a file. Big files are hashed on a worker thread (the second core) so the
+ * digest is ready a moment after decoding starts instead of costing a read of its own
+ * before it.
+ */
+async function sha256File(path: string, size: number, signal: AbortSignal): Promise<string> {
+  if (size >= HASH_ON_WORKER) {
+    const worker = new Worker(HASH_WORKER, { eval: true, workerData: path });
+    const stop = (): void => void worker.terminate();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        worker.once('message', (m: { sha?: string; error?: string }) => (m.sha ? resolve(m.sha) : reject(new Error(`cannot read ${path}: ${m.error}`))));
+        worker.once('error', reject);
+        worker.once('exit', () => reject(signal.aborted ? signal.reason : new Error(`hashing ${path} stopped`)));
+      });
+    } finally {
+      signal.removeEventListener('abort', stop);
+      void worker.terminate();
+    }
+  }
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     if (signal.aborted) throw signal.reason;
     h.update(chunk);
   }
   return h.digest('hex');
+}
+
+/** The capture row this ingest writes under, or why the file is skipped instead. */
+type Claim = { captureId: number } | { skip: FileOutcome };
+
+async function claimCapture(db: Db, sha: string, size: number, shown: string, ctx: JobContext, filterText: string, sel?: ResolvedSelection): Promise<Claim> {
+  const seen = await db.get<{ id: number; filter: string }>('capCaptureBySha', [sha, filterText]);
+  if (seen) {
+    const how = seen.filter ? ' under the same protocol choice' : '';
+    return { skip: { path: shown, captureId: seen.id, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [`already ingested as capture ${seen.id}${how}; skipped`] } };
+  }
+  const captureId = (await db.tx(async () => {
+    // Another live job reading this very file: let it finish instead of racing it.
+    const busy = await db.get<{ id: number }>('captureRunningBySha', [sha, filterText]);
+    if (busy) throw new AlreadyRunning(busy.id);
+    // A partial ingest of this file (cancelled, crashed) is replaced, not added to.
+    await db.run('evidenceDeleteIncomplete', [sha, filterText]);
+    await db.run('captureDeleteIncomplete', [sha, filterText]);
+    const r = await db.run('captureInsert', [ctx.id, shown, sha, size, null, filterText, Date.now()]);
+    if (filterText) await db.run('capCaptureChoice', [null, JSON.stringify(sel!.selection), null, filterText, r.lastID]);
+    return r;
+  }).catch((err: unknown) => {
+    if (err instanceof AlreadyRunning) return null;
+    throw err;
+  }))?.lastID;
+  if (captureId === undefined) {
+    return { skip: { path: shown, captureId: null, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['another job is ingesting this file right now; skipped'] } };
+  }
+  return { captureId };
 }
 
 /** Reads the first bytes and refuses anything that is not a pcap or pcapng file. */
@@ -148,37 +213,39 @@ async function checkMagic(path: string): Promise<void> {
 async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, progress: (done: number) => void, onChanged: (added: number, updated: number) => void, sel?: ResolvedSelection): Promise<FileOutcome> {
   await checkMagic(path);
   const size = (await stat(path)).size;
-  const sha = await sha256File(path, ctx.signal);
   // The filter text identifies the protocol choice; an unfiltered ingest covers every choice.
   const filterText = sel && !sel.all ? compileBpf(sel, { vlan: true }) : '';
-  const seen = await db.get<{ id: number; filter: string }>('capCaptureBySha', [sha, filterText]);
-  if (seen) {
-    const how = seen.filter ? ' under the same protocol choice' : '';
-    return { path: shown, captureId: seen.id, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [`already ingested as capture ${seen.id}${how}; skipped`] };
-  }
-  const captureId = (await db.tx(async () => {
-    // Another live job reading this very file: let it finish instead of racing it.
-    const busy = await db.get<{ id: number }>('captureRunningBySha', [sha, filterText]);
-    if (busy) throw new AlreadyRunning(busy.id);
-    // A partial ingest of this file (cancelled, crashed) is replaced, not added to.
-    await db.run('evidenceDeleteIncomplete', [sha, filterText]);
-    await db.run('captureDeleteIncomplete', [sha, filterText]);
-    const r = await db.run('captureInsert', [ctx.id, shown, sha, size, null, filterText, Date.now()]);
-    if (filterText) await db.run('capCaptureChoice', [null, JSON.stringify(sel!.selection), null, filterText, r.lastID]);
-    return r;
-  }).catch((err: unknown) => {
-    if (err instanceof AlreadyRunning) return null;
-    throw err;
-  }))?.lastID;
-  if (captureId === undefined) {
-    return { path: shown, captureId: null, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['another job is ingesting this file right now; skipped'] };
-  }
+  // Decoding starts while the file is hashed; nothing is written until the hash has said
+  // whether this file was ingested before (then decoding stops and the file is skipped).
+  const skipped = new AbortController();
+  // Small files are hashed first (it costs little), so even an ingest cancelled at once
+  // leaves its capture row, marked incomplete. A big file cancelled before its hash is
+  // ready stops without writing anything.
+  const claim = sha256File(path, size, ctx.signal).then((sha) => claimCapture(db, sha, size, shown, ctx, filterText, sel));
+  claim.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+  if (size < HASH_ON_WORKER) await claim;
+  let captureId: number | null = null;
+  let skip: FileOutcome | null = null;
+  /** Waits for the claim; false when the file is to be skipped. */
+  const claimed = async (): Promise<boolean> => {
+    if (captureId !== null) return true;
+    if (skip) return false;
+    const c = await claim;
+    if ('skip' in c) {
+      skip = c.skip;
+      skipped.abort();
+      return false;
+    }
+    captureId = c.captureId;
+    return true;
+  };
   const pending: FlowRecord[] = [];
   let flowsStored = 0;
   const flush = async (): Promise<void> => {
-    if (!pending.length) return;
+    if (!pending.length || !(await claimed())) return;
     const batch = pending.splice(0, pending.length);
-    await db.tx(() => storeFlows(db, captureId, batch));
+    const id = captureId!;
+    await db.tx(() => storeFlows(db, id, batch));
     flowsStored += batch.length;
   };
   const table = new FlowTable({ onFlow: (f) => pending.push(f) });
@@ -195,7 +262,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   let inflight: Promise<void> = Promise.resolve();
   try {
     summary = await readCaptureFile(path, {
-      signal: ctx.signal,
+      signal: AbortSignal.any([ctx.signal, skipped.signal]),
       onFrame: (f) => {
         // A timestamp outside 1970..9999 is damage, not time: keep the packet at the
         // last good time so one bad record cannot poison the inventory's dates.
@@ -229,11 +296,18 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   } catch (err) {
     if (err instanceof CaptureFormatError) {
       // Nothing usable was read: leave no trace of this file.
-      await db.tx(() => db.run('captureDelete', [captureId]));
+      await inflight;
+      if (await claimed().catch(() => false)) {
+        const id = captureId!;
+        await db.tx(() => db.run('captureDelete', [id]));
+      }
       throw err;
     }
-    stoppedBy = err;
+    if (!skipped.signal.aborted || ctx.signal.aborted) stoppedBy = err;
   }
+  await inflight;
+  if (!(await claimed())) return skip!;
+  const id: number = captureId!;
   // The flows still open at the end of the file, finished and stored a batch at a time.
   while (!stoppedBy && table.finishSome(FLOW_BATCH) > 0) {
     await inflight;
@@ -251,7 +325,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   const status = stoppedBy ? 'incomplete' : 'complete';
   let added = 0;
   const finished = db.tx(async () => {
-    const r = await recordSightings(db, 'capture', captureId, hits.map(hitSighting));
+    const r = await recordSightings(db, 'capture', id, hits.map(hitSighting));
     added = r.added;
     await db.run('captureFinish', [
       summary?.format ?? null,
@@ -264,12 +338,12 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
       flowsStored,
       JSON.stringify(warnings),
       status,
-      captureId,
+      id,
     ]);
     for (const a of table.answering) {
-      await db.run('capAnsweringInsert', [captureId, a.host, a.proto, a.probedPorts, a.answeredPorts, a.collapsedPorts, a.firstUs, a.lastUs]);
+      await db.run('capAnsweringInsert', [id, a.host, a.proto, a.probedPorts, a.answeredPorts, a.collapsedPorts, a.firstUs, a.lastUs]);
     }
-    if (filteredOut) await db.run('capCaptureCounts', [null, null, null, filteredOut, captureId]);
+    if (filteredOut) await db.run('capCaptureCounts', [null, null, null, filteredOut, id]);
     onChanged(r.added, r.updated);
   });
   try {
@@ -277,9 +351,9 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   } catch (err) {
     if (!/UNIQUE constraint failed: captures/.test((err as Error).message)) throw err;
     // Another process finished the same file first: drop this copy (its flows go with it).
-    await db.tx(() => db.run('captureDelete', [captureId]));
+    await db.tx(() => db.run('captureDelete', [id]));
     return { path: shown, captureId: null, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['another job ingested this file at the same time; skipped'] };
   }
   if (stoppedBy) throw stoppedBy;
-  return { path: shown, captureId, status, packets: summary?.packets ?? 0, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
+  return { path: shown, captureId: id, status, packets: summary?.packets ?? 0, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
 }
