@@ -95,6 +95,19 @@ describe('portolan import / review / rules / services', () => {
     expect(parseTsv(run('services', '--status', 'ignored', '--format', 'tsv').stdout).map((x) => x.host)).toEqual(['203.0.113.5']);
     const del = run('rules', 'delete', String(rules[0]!.id));
     expect(del.stdout).toMatch(/1 services back in the queue/);
+    // Deleting it again, or a rule that never existed: "not found" is exit 1 with one clear line.
+    for (const id of [String(rules[0]!.id), '999999', '0', '99999999999999999999999']) {
+      const again = run('rules', 'delete', id);
+      expect(again.code, id).toBe(1);
+      expect(again.stdout).toBe('');
+      expect(again.stderr).toBe(`portolan: error: no rule ${id}: nothing deleted (portolan rules list shows the rules)\n`);
+    }
+    expect(JSON.parse(run('rules', 'list', '--json').stdout).rules).toEqual([]);
+    for (const args of [['rules', 'delete'], ['rules', 'delete', 'seven'], ['rules', 'delete', '1', '2'], ['rules', 'delete', '-1']]) {
+      const bad = run(...args);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(/^portolan: usage: /);
+    }
   });
 
   it('exit codes: 2 for a wrong command line, 1 for a service not there or not reviewable', () => {

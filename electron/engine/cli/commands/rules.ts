@@ -77,7 +77,9 @@ export async function cmdRules(args: string[]): Promise<number> {
       expiresAt: values.expires === undefined ? null : parseTime('--expires', values.expires, 1),
     };
   }
-  if ((sub === 'delete' || sub === 'gone-after') && (rest.length !== 1 || !/^\d{1,5}$/.test(rest[0]!))) throw new UsageError(`rules ${sub} takes one number`);
+  // Any whole number is a well-formed rule id; one that names no rule is "not found" (exit 1), not a wrong command line.
+  if (sub === 'delete' && (rest.length !== 1 || !/^\d+$/.test(rest[0]!))) throw new UsageError('rules delete takes one rule id, a whole number (portolan rules list shows them)');
+  if (sub === 'gone-after' && (rest.length !== 1 || !/^\d{1,5}$/.test(rest[0]!))) throw new UsageError('rules gone-after takes a number of days, 0 to 99999');
   const engine = await Engine.open({ dbPath: dbPath(values.db) });
   try {
     if (sub === 'list') {
@@ -87,7 +89,19 @@ export async function cmdRules(args: string[]): Promise<number> {
       const r = await engine.handle('rules.save', input);
       process.stdout.write(values.json ? JSON.stringify(r, null, 2) + '\n' : `rule ${r.rule.id} saved; applied to ${r.applied} services in the queue\n`);
     } else if (sub === 'delete') {
-      const r = await engine.handle('rules.delete', { id: Number(rest[0]) });
+      const id = Number(rest[0]);
+      const missing = (): number => {
+        process.stderr.write(`portolan: error: no rule ${rest[0]!.replace(/^0+(?=\d)/, '')}: nothing deleted (portolan rules list shows the rules)\n`);
+        return 1;
+      };
+      if (!Number.isSafeInteger(id) || id < 1) return missing();
+      let r;
+      try {
+        r = await engine.handle('rules.delete', { id });
+      } catch (err) {
+        if ((err as Error).name === 'NotFound') return missing();
+        throw err;
+      }
       process.stdout.write(`rule ${r.id} deleted; ${r.released} services back in the queue\n`);
     } else {
       await engine.inventory.setGoneAfterDays(Number(rest[0]));
