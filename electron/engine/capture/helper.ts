@@ -64,7 +64,8 @@ export function setPackagedHelper(path: string | null): void {
 export function resolveHelper(env: NodeJS.ProcessEnv = process.env): CaptureHelper {
   const named = env.PORTOLAN_CAPTURE_HELPER;
   if (named) return { path: named, source: 'env' };
-  if (packagedHelper && existsSync(packagedHelper)) return { path: packagedHelper, source: 'packaged' };
+  // The package installs it: if it is missing, that is reported (helperRights), not papered over.
+  if (packagedHelper) return { path: packagedHelper, source: 'packaged' };
   // A Node copy cannot load modules rebuilt for Electron: a packaged app never falls back to it.
   if (packagedHelper === undefined && process.platform === 'linux' && existsSync(INSTALLED_HELPER)) return { path: INSTALLED_HELPER, source: 'installed' };
   return { path: process.execPath, source: 'runtime' };
@@ -170,7 +171,7 @@ function runtimeSource(): string {
  */
 export function grantCommand(helper: CaptureHelper, opts: { copy?: boolean } = {}): string {
   const t = helper.source === 'runtime' ? INSTALLED_HELPER : helper.path;
-  // An existing helper keeps its file (the packaged one must: it is the app's runtime); a missing or outdated one is a fresh copy.
+  // An existing helper keeps its file (the packaged one always: it is the launcher built with the app); a missing or outdated one is a fresh copy.
   const copy = opts.copy ?? (helper.source === 'runtime' || !existsSync(t));
   const place = copy && helper.source !== 'packaged' ? `install -D -o root -g ${HELPER_GROUP} -m 0750 ${runtimeSource()} ${t}` : `chown root:${HELPER_GROUP} ${t} && chmod 0750 ${t}`;
   return `sudo sh -c 'groupadd -f ${HELPER_GROUP} && usermod -aG ${HELPER_GROUP} ${user()} && ${place} && setcap cap_net_raw,cap_net_admin=eip ${t}' (then log in again so the group applies)`;
@@ -200,7 +201,8 @@ function noPermission(message: string, fix: string): Rights {
  */
 export function helperRights(helper: CaptureHelper = resolveHelper(), procStatus?: string): Rights {
   if (!existsSync(helper.path)) {
-    return noPermission(`the capture helper ${helper.path}${helper.source === 'env' ? ' (PORTOLAN_CAPTURE_HELPER)' : ''} does not exist`, privilegeFixFor(helper));
+    const fix = helper.source === 'packaged' ? 'reinstall Portolan (its package installs the helper), or run as root' : privilegeFixFor(helper);
+    return noPermission(`the capture helper ${helper.path}${helper.source === 'env' ? ' (PORTOLAN_CAPTURE_HELPER)' : ''} does not exist`, fix);
   }
   if (process.platform === 'darwin') {
     try {
