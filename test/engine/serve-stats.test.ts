@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startStats, statsInterval, type StatsLine } from '../../electron/engine/serve/stats';
 import { ensureBuilt, portolan } from '../support/cli';
 import { REPO_ROOT } from '../support/require';
@@ -90,17 +91,31 @@ describe('portolan serve with PORTOLAN_STATS_INTERVAL', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => (stdout += d));
     const stats = (): StatsLine[] => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as StatsLine);
     const deadline = Date.now() + 15_000;
-    while (stats().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!/serving on \S+/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Two calls over the served API: the engine's handling time is reported per channel.
+    const url = new URL(/serving on (\S+)/.exec(stdout)![1]!);
+    const ws = new WebSocket(`ws://${url.host}/api/ws?token=${url.searchParams.get('token')}`, { headers: { origin: `http://${url.host}` } });
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+    const replies: unknown[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(String(d))));
+    for (const id of [1, 2]) ws.send(JSON.stringify({ t: 'call', id, channel: 'app.info', input: {} }));
+    while ((replies.length < 2 || stats().length < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    ws.close();
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const lines = stats();
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['arrayBuffers', 'at', 'elu', 'external', 'gcMs', 'heapTotal', 'heapUsed', 'lag', 'lagAll', 'liveHeap', 'majorGcs', 'rss', 't', 'uptimeS'].sort());
+    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['arrayBuffers', 'at', 'elu', 'external', 'gcMs', 'heapTotal', 'heapUsed', 'lag', 'lagAll', 'liveHeap', 'majorGcs', 'requests', 'rss', 't', 'uptimeS'].sort());
     expect(stderr.split('\n').filter((l) => l && !l.startsWith('{'))).toEqual([]);
+    const info = lines.map((l) => l.requests['app.info']).filter((x) => x !== undefined);
+    expect(info.reduce((n, x) => n + x.n, 0)).toBe(2);
+    for (const x of info) expect(x.max).toBeLessThan(1000);
   }, 30_000);
 
   it('refuses a bad interval in one line, before serving', () => {

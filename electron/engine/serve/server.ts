@@ -16,7 +16,7 @@ import type { WebSocket } from 'ws';
 import { EVENT_CHANNELS, isRequestChannel, toErrorInfo } from '../../shared/contract';
 import { ClientFrame, MAX_UPLOAD_BYTES, TOKEN_HEADER, TOKEN_PARAM, UPLOAD_PATH, WS_PATH, type ServerFrame } from '../../shared/wire';
 import type { Engine } from '../engine';
-import { startStats, statsInterval } from './stats';
+import { noteRequest, startStats, statsInterval } from './stats';
 
 export interface ServeOptions {
   port?: number;
@@ -190,9 +190,11 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
               throw Object.assign(new Error('only uploaded captures can be ingested over this transport'), { name: 'PathNotGranted' });
             }
           }
+          const t0 = performance.now();
           const value = await engine.handle(frame.channel, frame.input);
           const reply: ServerFrame = { t: 'result', id, ok: true, value };
           ws.send(JSON.stringify(reply));
+          noteRequest(frame.channel, performance.now() - t0);
         } catch (err) {
           const reply: ServerFrame = { t: 'result', id, ok: false, error: toErrorInfo(err) };
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));

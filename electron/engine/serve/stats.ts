@@ -7,10 +7,13 @@
  * A line (`t` is always "stats"; memory in bytes, times in milliseconds):
  *   {"t":"stats","at":ISO,"uptimeS":s,"rss":B,"heapUsed":B,"heapTotal":B,"external":B,
  *    "arrayBuffers":B,"liveHeap":B|null,"majorGcs":n,"gcMs":ms,"elu":0..1,
- *    "lag":{"p50","p99","max","mean","n"},"lagAll":{"p50","p99","max","n"}}
+ *    "lag":{"p50","p99","max","mean","n"},"lagAll":{"p50","p99","max","n"},
+ *    "requests":{CHANNEL:{"p50","p99","max","n"}}}
  * `lag` covers the interval since the previous line, `lagAll` everything since the
  * reporter started; `elu` is the event loop's utilisation over the interval (1 = never idle);
- * `gcMs` the time spent in garbage collection over the interval.
+ * `gcMs` the time spent in garbage collection over the interval; `requests` how long the
+ * engine took to answer each channel called in the interval, from the frame's arrival to
+ * its reply (a client's latency minus this is time spent waiting for the loop or the wire).
  *
  * `liveHeap` is the heap in use just after the latest full (mark-compact) collection,
  * null before the first: what the process really holds. `rss` and `heapUsed` also carry
@@ -52,6 +55,24 @@ export interface StatsLine {
   elu: number;
   lag: LagFigures & { mean: number };
   lagAll: LagFigures;
+  requests: Record<string, LagFigures>;
+}
+
+/** Handling times of the current interval, by channel; null while no reporter runs. */
+let handled: Map<string, number[]> | null = null;
+
+/** Records how long a request took to answer (ms); nothing happens unless stats are on. */
+export function noteRequest(channel: string, ms: number): void {
+  if (!handled) return;
+  let list = handled.get(channel);
+  if (!list) handled.set(channel, (list = []));
+  list.push(ms);
+}
+
+function timesOf(list: number[]): LagFigures {
+  const sorted = [...list].sort((a, b) => a - b);
+  const at = (p: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! * 100) / 100;
+  return { p50: at(50), p99: at(99), max: at(100), n: sorted.length };
 }
 
 /**
@@ -97,6 +118,8 @@ export function startStats(intervalMs: number, write: (line: string) => void = (
     }
   });
   gc.observe({ entryTypes: ['gc'] });
+  const requests = new Map<string, number[]>();
+  handled = requests;
   const report = (): void => {
     const mem = process.memoryUsage();
     const nextElu = performance.eventLoopUtilization();
@@ -115,7 +138,9 @@ export function startStats(intervalMs: number, write: (line: string) => void = (
       elu: Math.round(performance.eventLoopUtilization(nextElu, elu).utilization * 1000) / 1000,
       lag: { ...figures(interval), mean: interval.count ? ms(interval.mean) : 0 },
       lagAll: figures(all),
+      requests: Object.fromEntries([...requests].map(([ch, list]) => [ch, timesOf(list)])),
     };
+    requests.clear();
     elu = nextElu;
     gcMs = 0;
     interval.reset();
@@ -126,6 +151,7 @@ export function startStats(intervalMs: number, write: (line: string) => void = (
   timer.unref();
   return () => {
     clearInterval(timer);
+    if (handled === requests) handled = null;
     gc.disconnect();
     interval.disable();
     all.disable();
