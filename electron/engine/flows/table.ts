@@ -41,8 +41,11 @@ interface Side {
   history: number;
   /** Which letters are already in `history`, one bit per code. */
   historySeen: number;
-  firstPayload: Uint8Array | null;
+  /** The first payload bytes this side sent, as a Latin-1 string (one byte a character). */
+  firstPayload: string | null;
   firstPayloadUs: number;
+  /** The IPv4 address as a 32-bit number, or -1 (IPv6): a compact fan-in key. */
+  v4: number;
   /** Sequence numbers of this side's SYNs (a few, for the SYN-ACK check); null until one. */
   synSeqs: number[] | null;
   /** Acknowledgment numbers of this side's SYN-ACKs (a few); null until one. */
@@ -116,8 +119,8 @@ function portScore(port: number): number {
 }
 
 interface Candidate {
-  a: { ip: string; port: number; acked: boolean };
-  b: { ip: string; port: number; acked: boolean };
+  a: { ip: string; port: number; v4: number; acked: boolean };
+  b: { ip: string; port: number; v4: number; acked: boolean };
   firstUs: number;
   lastUs: number;
   bytes: number;
@@ -134,10 +137,10 @@ export class FlowTable {
   private hits = new Map<string, ListenerHit>();
   private midstream: Candidate[] = [];
   /**
-   * Distinct peers per TCP endpoint ("ip|port" → "ip|port" of its only peer, or the set
-   * of them once there are two), capped. Most endpoints are clients with one peer.
+   * Distinct peers per TCP endpoint (see endpointKey) → the key of its only peer, or the
+   * set of them once there are two, capped. Most endpoints are clients with one peer.
    */
-  private fanIn = new Map<string, string | Set<string>>();
+  private fanIn = new Map<EndpointKey, EndpointKey | Set<EndpointKey>>();
   /** IPv4 address text by its 32-bit value: one string per host, not one per flow side. */
   private v4Text = new Map<number, string>();
   /** Per host: distinct TCP ports that received a pure SYN / sent a SYN-ACK. */
@@ -177,8 +180,8 @@ export class FlowTable {
     if (!flow) {
       flow = {
         proto,
-        a: newSide(this.addrText(p, p.srcOff), p.srcPort, tsUs),
-        b: newSide(this.addrText(p, p.dstOff), p.dstPort, tsUs),
+        a: newSide(this.addrText(p, p.srcOff), p.srcPort, tsUs, v4Of(p, p.srcOff)),
+        b: newSide(this.addrText(p, p.dstOff), p.dstPort, tsUs, v4Of(p, p.dstOff)),
         aIsLow: srcLow,
         vlan: p.vlans.length ? p.vlans.join(',') : '',
         closed: false,
@@ -209,8 +212,7 @@ export class FlowTable {
   /** The packet's address at `off` as text; IPv4 texts are shared per address. */
   private addrText(p: Packet, off: number): string {
     if (p.ipVersion !== 4) return off === p.srcOff ? p.src : p.dst;
-    const b = p.addrBuf;
-    const v = ((b[off]! << 24) >>> 0) + (b[off + 1]! << 16) + (b[off + 2]! << 8) + b[off + 3]!;
+    const v = v4Of(p, off);
     let t = this.v4Text.get(v);
     if (t === undefined) {
       // Bounded for endless live captures: start again rather than grow without end.
@@ -410,7 +412,7 @@ export class FlowTable {
     }
     const resp = orig === a ? b : a;
     const serverFirst = !!resp.firstPayload && (!orig.firstPayload || resp.firstPayloadUs < orig.firstPayloadUs);
-    const guess = orig.firstPayload || resp.firstPayload ? sniff(orig.firstPayload, resp.firstPayload, serverFirst, flow.proto) : null;
+    const guess = orig.firstPayload || resp.firstPayload ? sniff(bytesOf(orig.firstPayload), bytesOf(resp.firstPayload), serverFirst, flow.proto) : null;
     const appProto = guess?.proto ?? null;
     // Suspect: a SYN and a SYN-ACK were both seen, and no SYN-ACK acknowledged any SYN.
     const synSeqs = orig.synSeqs;
@@ -469,8 +471,8 @@ export class FlowTable {
     }
     if (flow.a.ackedPeerData > 0 || flow.b.ackedPeerData > 0) {
       this.midstream.push({
-        a: { ip: flow.a.ip, port: flow.a.port, acked: flow.a.ackedPeerData > 0 },
-        b: { ip: flow.b.ip, port: flow.b.port, acked: flow.b.ackedPeerData > 0 },
+        a: { ip: flow.a.ip, port: flow.a.port, v4: flow.a.v4, acked: flow.a.ackedPeerData > 0 },
+        b: { ip: flow.b.ip, port: flow.b.port, v4: flow.b.v4, acked: flow.b.ackedPeerData > 0 },
         firstUs: first,
         lastUs: last,
         bytes,
@@ -479,18 +481,19 @@ export class FlowTable {
     }
   }
 
-  private peers(ip: string, port: number): number {
-    const v = this.fanIn.get(`${ip}|${port}`);
-    return v === undefined ? 0 : typeof v === 'string' ? 1 : v.size;
+  private peers(e: Endpoint): number {
+    const v = this.fanIn.get(endpointKey(e));
+    return v === undefined ? 0 : v instanceof Set ? v.size : 1;
   }
 
-  private serverScore(ip: string, port: number): number {
-    const peers = this.peers(ip, port);
+  private serverScore(e: Endpoint): number {
+    const port = e.port;
+    const peers = this.peers(e);
     return portScore(port) + (peers >= 3 ? 2 : peers >= 2 ? 1 : 0);
   }
 
   private guessClient(a: Side, b: Side): Side {
-    return this.serverScore(a.ip, a.port) >= this.serverScore(b.ip, b.port) ? b : a;
+    return this.serverScore(a) >= this.serverScore(b) ? b : a;
   }
 
   /**
@@ -499,12 +502,12 @@ export class FlowTable {
    * the margin. A tie reports nothing; an ephemeral port without fan-in is never reported.
    */
   private resolveMidstream(c: Candidate): void {
-    const score = (e: Candidate['a']): number => this.serverScore(e.ip, e.port) + (e.acked ? 1 : 0);
+    const score = (e: Candidate['a']): number => this.serverScore(e) + (e.acked ? 1 : 0);
     const sa = score(c.a);
     const sb = score(c.b);
     if (sa === sb) return;
     const server = sa > sb ? c.a : c.b;
-    const peers = this.peers(server.ip, server.port);
+    const peers = this.peers(server);
     if (portScore(server.port) < 0 && peers < 2) return;
     const margin = Math.abs(sa - sb);
     const confidence: Confidence = margin >= 4 ? 'high' : margin >= 3 ? 'medium' : 'low';
@@ -512,8 +515,8 @@ export class FlowTable {
   }
 
   private noteFanIn(a: Side, b: Side): void {
-    const ka = `${a.ip}|${a.port}`;
-    const kb = `${b.ip}|${b.port}`;
+    const ka = endpointKey(a);
+    const kb = endpointKey(b);
     addPeer(this.fanIn, ka, kb);
     addPeer(this.fanIn, kb, ka);
   }
@@ -571,15 +574,33 @@ function keepSeq(list: number[] | null, n: number): number[] {
 }
 
 /**
- * A copy of the first `max` bytes of the packet's payload. Buffer.allocUnsafe carves
- * small copies out of shared 8 KiB pools, so thousands of kept payloads do not each
- * cost an ArrayBuffer of their own.
+ * The first `max` bytes of the packet's payload as a Latin-1 string: one byte a
+ * character, 16 bytes of overhead, where a byte view costs ~90 bytes before its data.
  */
-function keepPayload(p: Packet, max: number): Uint8Array {
-  const n = Math.min(max, p.payloadEnd - p.payloadOff);
-  const out = Buffer.allocUnsafe(n);
-  out.set(p.payloadBuf.subarray(p.payloadOff, p.payloadOff + n));
-  return out;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+function keepPayload(p: Packet, max: number): string {
+  return latin1Slice.call(p.payloadBuf, p.payloadOff, Math.min(p.payloadEnd, p.payloadOff + max));
+}
+
+function bytesOf(s: string | null): Uint8Array | null {
+  return s === null ? null : Buffer.from(s, 'latin1');
+}
+
+/** A TCP endpoint for fan-in: IPv4 as one number (address × 65536 + port), IPv6 as text. */
+type EndpointKey = number | string;
+interface Endpoint {
+  ip: string;
+  port: number;
+  v4: number;
+}
+function endpointKey(e: Endpoint): EndpointKey {
+  return e.v4 >= 0 ? e.v4 * 65536 + e.port : `${e.ip}|${e.port}`;
+}
+
+function v4Of(p: Packet, off: number): number {
+  if (p.ipVersion !== 4) return -1;
+  const b = p.addrBuf;
+  return ((b[off]! << 24) >>> 0) + (b[off + 1]! << 16) + (b[off + 2]! << 8) + b[off + 3]!;
 }
 
 /**
@@ -621,7 +642,7 @@ function flowKey(p: Packet, srcLow: boolean): string {
   return String.fromCharCode.apply(null, KEY6);
 }
 
-function newSide(ip: string, port: number, tsUs: number): Side {
+function newSide(ip: string, port: number, tsUs: number, v4: number): Side {
   return {
     ip,
     port,
@@ -641,6 +662,7 @@ function newSide(ip: string, port: number, tsUs: number): Side {
     historySeen: 0,
     firstPayload: null,
     firstPayloadUs: 0,
+    v4,
     synSeqs: null,
     synAckAcks: null,
   };
@@ -652,10 +674,10 @@ function addPort(map: Map<string, Set<number>>, host: string, port: number): voi
   set.add(port);
 }
 
-function addPeer(map: Map<string, string | Set<string>>, key: string, peer: string): void {
+function addPeer(map: Map<EndpointKey, EndpointKey | Set<EndpointKey>>, key: EndpointKey, peer: EndpointKey): void {
   const v = map.get(key);
   if (v === undefined) map.set(key, peer);
-  else if (typeof v === 'string') {
+  else if (!(v instanceof Set)) {
     if (v !== peer) map.set(key, new Set([v, peer]));
   } else if (v.size < MAX_FANIN_TRACKED) v.add(peer);
 }
