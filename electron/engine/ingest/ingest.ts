@@ -83,7 +83,7 @@ export async function ingestFiles(db: Db, given: string[], ctx: JobContext, onCh
     const path = paths[i]!;
     if (ctx.signal.aborted) break;
     const shown = opts.labels?.get(path) ?? path;
-    const label = `file ${i + 1} of ${paths.length}: ${shown.split('/').pop()}`;
+    const label = `file ${i + 1} of ${paths.length}: ${shown.replace(/^upload: /, '').split('/').pop()}`;
     let outcome: FileOutcome;
     try {
       outcome = await ingestOne(db, path, shown, ctx, (done) => ctx.progress({ done: doneBefore + done, total, unit: 'bytes', message: label }), onChanged, opts.selection);
