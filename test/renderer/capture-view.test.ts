@@ -26,13 +26,13 @@ describe('Capture view', () => {
     engine.capture.interfaces = {
       ok: false,
       libpcap: 'libpcap version 1.10.4',
-      problem: { code: 'no-permission', message: 'no permission to capture (socket: Operation not permitted)', fix: 'sudo setcap cap_net_raw,cap_net_admin=eip /usr/bin/node' },
+      problem: { code: 'no-permission', message: 'no permission to capture (socket: Operation not permitted)', fix: 'sudo setcap cap_net_raw,cap_net_admin=eip /usr/local/lib/portolan/portolan-capture' },
       interfaces: [{ name: 'eth0', description: null, addresses: [], loopback: false }],
     };
     const w = mountView(engine);
     await settle();
     expect(w.get('[data-testid="capture-problem"]').text()).toMatch(/not available here.*Operation not permitted/);
-    expect(w.get('[data-testid="capture-fix"]').text()).toBe('sudo setcap cap_net_raw,cap_net_admin=eip /usr/bin/node');
+    expect(w.get('[data-testid="capture-fix"]').text()).toBe('sudo setcap cap_net_raw,cap_net_admin=eip /usr/local/lib/portolan/portolan-capture');
     expect(w.get('[data-testid="capture-start"]').attributes('disabled')).toBeDefined();
   });
 
