@@ -186,6 +186,14 @@ describe.skipIf(!ready)('Scan view end to end (portolan serve + Chromium, 127.0.
     await page.getByTestId('scan-finished').waitFor({ timeout: 20_000 });
     await expect.poll(() => bar(page)).toEqual({ value: 2, max: 2 });
     expect(await page.getByTestId('scan-progress').getAttribute('data-status')).toBe('complete');
+    // A full bar looks full: it spans its panel's content box, not a fixed part of it.
+    const widths = await page.$eval('[data-testid="scan-progress"]', (panel) => {
+      const cs = getComputedStyle(panel);
+      const inner = panel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      return { bar: panel.querySelector('progress')!.getBoundingClientRect().width, inner };
+    });
+    expect(widths.inner).toBeGreaterThan(800);
+    expect(widths.bar).toBeGreaterThanOrEqual(widths.inner - 1);
     const summary = await page.getByTestId('scan-summary').textContent();
     expect(summary).toMatch(/Complete/);
     expect(summary).toContain('2 / 2 probes');
