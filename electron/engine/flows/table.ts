@@ -17,7 +17,7 @@
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/types';
 import type { Confidence, Proto } from '../../shared/model';
-import { sniff } from './appproto';
+import { sniff, type AppGuess } from './appproto';
 import type { AnsweringHost, FlowRecord, ListenerHit } from './types';
 
 interface Side {
@@ -61,6 +61,11 @@ interface Flow {
   vlan: string;
   closed: boolean;
   closedAtUs: number;
+  /**
+   * Set when a closed flow with a known direction was compacted (see compact()): its app
+   * protocol guess and SYN-ACK check, made at close; its payloads and SYN lists dropped.
+   */
+  settled: { guess: AppGuess | null; suspect: boolean } | null;
 }
 
 export interface FlowTableOptions {
@@ -188,6 +193,7 @@ export class FlowTable {
         vlan: p.vlans.length ? p.vlans.join(',') : '',
         closed: false,
         closedAtUs: 0,
+        settled: null,
       };
       this.flows.set(key, flow);
     }
@@ -319,7 +325,7 @@ export class FlowTable {
         if (seqGt(me.dataLo, lo)) me.dataLo = lo;
         if (seqGt(hi, me.dataHi)) me.dataHi = hi;
       }
-      if (!me.firstPayload && p.payloadEnd > p.payloadOff) {
+      if (!me.firstPayload && !flow.settled && p.payloadEnd > p.payloadOff) {
         me.firstPayload = keepPayload(p, p.payloadBuf[p.payloadOff] === 0x16 ? KEEP_PAYLOAD : 128);
         me.firstPayloadUs = tsUs;
       }
@@ -332,7 +338,24 @@ export class FlowTable {
     if (!flow.closed && ((flow.a.fin > 0 && flow.b.fin > 0) || (f & TCP_RST))) {
       flow.closed = true;
       flow.closedAtUs = tsUs;
+      this.compact(flow);
     }
+  }
+
+  /**
+   * A closed flow lingers (tcpClosedUs) to absorb retransmissions and notice a reused
+   * 4-tuple; it no longer needs its first payloads and SYN lists once the direction is
+   * known from the flags. Their verdicts are taken now and the bytes let go: most of a
+   * busy table is closed flows waiting out the linger.
+   */
+  private compact(flow: Flow): void {
+    const orig = originByFlags(flow);
+    if (!orig) return;
+    const resp = orig === flow.a ? flow.b : flow.a;
+    flow.settled = { guess: appGuess(orig, resp, flow.proto), suspect: synAckSuspect(orig, resp) };
+    flow.a.firstPayload = flow.b.firstPayload = null;
+    flow.a.synSeqs = flow.b.synSeqs = null;
+    flow.a.synAckAcks = flow.b.synAckAcks = null;
   }
 
   /** True when a packet at `tsUs` must start a new flow instead of joining `flow`. */
@@ -412,11 +435,8 @@ export class FlowTable {
     let orig: Side;
     let known = true;
     if (flow.proto === 'tcp') {
-      if (a.syn && !b.syn) orig = a;
-      else if (b.syn && !a.syn) orig = b;
-      else if (a.syn && b.syn) orig = a.firstUs <= b.firstUs ? a : b;
-      else if (a.synAck && !b.synAck) orig = b;
-      else if (b.synAck && !a.synAck) orig = a;
+      const byFlags = originByFlags(flow);
+      if (byFlags) orig = byFlags;
       else {
         known = false;
         orig = this.guessClient(a, b);
@@ -426,12 +446,9 @@ export class FlowTable {
       orig = a.firstUs <= b.firstUs ? a : b;
     }
     const resp = orig === a ? b : a;
-    const serverFirst = !!resp.firstPayload && (!orig.firstPayload || resp.firstPayloadUs < orig.firstPayloadUs);
-    const guess = orig.firstPayload || resp.firstPayload ? sniff(bytesOf(orig.firstPayload), bytesOf(resp.firstPayload), serverFirst, flow.proto) : null;
+    const guess = flow.settled ? flow.settled.guess : appGuess(orig, resp, flow.proto);
     const appProto = guess?.proto ?? null;
-    // Suspect: a SYN and a SYN-ACK were both seen, and no SYN-ACK acknowledged any SYN.
-    const synSeqs = orig.synSeqs;
-    const suspect = flow.proto === 'tcp' && !!synSeqs && !!resp.synAckAcks && !resp.synAckAcks.some((k) => synSeqs.some((s) => ((s + 1) >>> 0) === k));
+    const suspect = flow.proto === 'tcp' && (flow.settled ? flow.settled.suspect : synAckSuspect(orig, resp));
     this.inferListeners(flow, orig, resp, known, appProto, suspect);
     this.opts.onFlow({
       transport: flow.proto,
@@ -599,6 +616,31 @@ function keepPayload(p: Packet, max: number): string {
 
 function bytesOf(s: string | null): Uint8Array | null {
   return s === null ? null : Buffer.from(s, 'latin1');
+}
+
+/** The TCP originator as the flags tell it (SYN, else SYN-ACK), or null when they do not. */
+function originByFlags(flow: Flow): Side | null {
+  const { a, b } = flow;
+  if (flow.proto !== 'tcp') return null;
+  if (a.syn && !b.syn) return a;
+  if (b.syn && !a.syn) return b;
+  if (a.syn && b.syn) return a.firstUs <= b.firstUs ? a : b;
+  if (a.synAck && !b.synAck) return b;
+  if (b.synAck && !a.synAck) return a;
+  return null;
+}
+
+/** The app protocol from both sides' first payloads. */
+function appGuess(orig: Side, resp: Side, proto: Proto): AppGuess | null {
+  if (!orig.firstPayload && !resp.firstPayload) return null;
+  const serverFirst = !!resp.firstPayload && (!orig.firstPayload || resp.firstPayloadUs < orig.firstPayloadUs);
+  return sniff(bytesOf(orig.firstPayload), bytesOf(resp.firstPayload), serverFirst, proto);
+}
+
+/** Suspect: a SYN and a SYN-ACK were both seen, and no SYN-ACK acknowledged any SYN. */
+function synAckSuspect(orig: Side, resp: Side): boolean {
+  const synSeqs = orig.synSeqs;
+  return !!synSeqs && !!resp.synAckAcks && !resp.synAckAcks.some((k) => synSeqs.some((s) => ((s + 1) >>> 0) === k));
 }
 
 /** A TCP endpoint for fan-in: IPv4 as one number (address × 65536 + port), IPv6 as text. */
