@@ -16,6 +16,7 @@ import {
   FORMAT_VERSION,
   type Approval,
   type CaptureSource,
+  type CompensatingControl,
   type EvidenceBySource,
   type Flag,
   type ImportSource,
@@ -48,6 +49,7 @@ export async function buildContent(db: Db, o: BuildOptions): Promise<SnapshotCon
   const evidence = await db.all<Row>('snapEvidence');
   const reviews = await db.all<Row>('snapReviews');
   const tags = await hostTags(db);
+  const controls = services.length && 'compensating_control' in services[0]! ? await latestControls(db) : null;
 
   // Hosts: every address with a service, plus names and MAC wherever a row knows them.
   const hostMap = new Map<string, SnapshotHost>();
@@ -105,6 +107,7 @@ export async function buildContent(db: Db, o: BuildOptions): Promise<SnapshotCon
       approval: approvalOf(s, status, d),
       flag: flagOf(s, status, d),
       insecure: insecureOf(s),
+      ...(controls ? { compensatingControl: controlOf(s, controls.get(id)) } : {}),
     });
   }
   // Already in host_key, proto, port order from SQL; sort again so the order never rests on a query plan.
@@ -161,12 +164,17 @@ interface Decision {
   last: 'approve' | 'flag';
 }
 
-/** The latest approve and flag of each service, from the append-only review history. */
+/**
+ * The latest approve and flag of each service, from the append-only review history. Only
+ * `approve` and `flag` events are decisions: a `returned` event restores an earlier one,
+ * and a `control` event (a compensating-control note) keeps the status it found, so its
+ * status_to may read `approved` without it being an approval.
+ */
 function latestDecisions(reviews: Row[]): Map<number, Decision> {
   const m = new Map<number, Decision>();
   for (const r of reviews) {
-    // A `returned` event restores an earlier decision; it is not a decision itself.
-    if (str(r.action) === 'returned') continue;
+    const action = str(r.action);
+    if (action !== 'approve' && action !== 'flag') continue;
     const id = int(r.service_id);
     const d = m.get(id) ?? { last: 'approve' };
     if (str(r.status_to) === 'approved') {
@@ -203,6 +211,22 @@ function flagOf(s: Row, status: string, d: Decision | undefined): Flag | null {
   if (d?.flag) return { reason: str(d.flag.reason), flaggedBy: str(d.flag.actor), flaggedAt: isoUtc(int(d.flag.at)) };
   if (s.reason === undefined) return null;
   return { reason: str(s.reason), flaggedBy: str(s.reviewed_by), flaggedAt: isoOrNull(s.reviewed_at) ?? '' };
+}
+
+/** The latest compensating-control event of each service (who recorded the note, when). */
+async function latestControls(db: Db): Promise<Map<number, Row>> {
+  const m = new Map<number, Row>();
+  const rows = await db.query<Row>(`SELECT service_id, action, reason, actor, at FROM reviews WHERE action IN ('control', 'control-cleared') ORDER BY service_id, at, id`);
+  for (const r of rows) m.set(int(r.service_id), r);
+  return m;
+}
+
+/** The service's compensating-control note as recorded now, with who recorded it and when. */
+function controlOf(s: Row, event: Row | undefined): CompensatingControl | null {
+  const note = strOrNull(s.compensating_control);
+  if (!note) return null;
+  const current = event && str(event.action) === 'control' && strOrNull(event.reason) === note;
+  return { note, recordedBy: current ? str(event.actor) : null, recordedAt: current ? isoUtc(int(event.at)) : null };
 }
 
 /** Tags per host, from a `host_tags (host, tag)` table when one exists. */

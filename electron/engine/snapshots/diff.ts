@@ -64,6 +64,12 @@ export function diffSnapshots(a: SealedSnapshot, b: SealedSnapshot): SnapshotDif
       const y = get(after);
       if (x !== y) changes.push({ field, before: x, after: y });
     }
+    // Snapshots sealed before the field existed do not hold it: compare only when both do.
+    if (before.compensatingControl !== undefined && after.compensatingControl !== undefined) {
+      const x = before.compensatingControl?.note ?? '';
+      const y = after.compensatingControl?.note ?? '';
+      if (x !== y && !changes.some((c) => c.field === 'insecure.compensatingControl')) changes.push({ field: 'compensatingControl', before: x, after: y });
+    }
     if (changes.length) diff.services.changed.push({ ...ref(after), changes });
   }
   diff.services.new.sort(order);

@@ -10,7 +10,7 @@ import type { SealedSnapshot } from './types';
 export const SNAPSHOT_CSV_COLUMNS = [
   'host', 'proto', 'port', 'service', 'status', 'status_since', 'evidence', 'confidence', 'first_seen', 'last_seen',
   'sources', 'flows', 'bytes', 'justification', 'owner', 'approved_by', 'approved_at', 'flag_reason',
-  'insecure', 'compensating_control', 'hostnames', 'mac', 'tags', 'banner',
+  'insecure', 'compensating_control', 'hostnames', 'mac', 'tags', 'banner', 'control_recorded_by', 'control_recorded_at',
 ] as const;
 
 export function snapshotCsv(doc: SealedSnapshot): string {
@@ -24,8 +24,9 @@ export function snapshotCsv(doc: SealedSnapshot): string {
       String(s.sources.reduce((n, e) => n + e.flows, 0)),
       String(s.sources.reduce((n, e) => n + e.bytes, 0)),
       s.approval?.justification ?? '', s.approval?.owner ?? '', s.approval?.approvedBy ?? '', s.approval?.approvedAt ?? '',
-      s.flag?.reason ?? '', s.insecure?.protocol ?? '', s.insecure?.compensatingControl ?? '',
+      s.flag?.reason ?? '', s.insecure?.protocol ?? '', s.compensatingControl?.note ?? s.insecure?.compensatingControl ?? '',
       (h?.hostnames ?? []).join(' '), h?.mac ?? '', (h?.tags ?? []).join(' '), s.banner ?? '',
+      s.compensatingControl?.recordedBy ?? '', s.compensatingControl?.recordedAt ?? '',
     ];
     lines.push(cells.map(csvCell).join(','));
   }

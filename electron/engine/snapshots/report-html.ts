@@ -185,6 +185,14 @@ function hostLine(h: SnapshotHost | undefined, address: string): string {
   return esc(cut(bits.join(' · ')));
 }
 
+/** The insecure mark and the compensating control; a note on a service not marked insecure is shown too. */
+function insecureCell(s: SnapshotService): string {
+  const note = s.compensatingControl?.note ?? s.insecure?.compensatingControl ?? null;
+  const by = s.compensatingControl?.recordedBy ? ` (${s.compensatingControl.recordedBy}${s.compensatingControl.recordedAt ? ` ${when(s.compensatingControl.recordedAt)}` : ''})` : '';
+  if (s.insecure) return `${s.insecure.protocol}${note ? ` — control: ${note}${by}` : ''}`;
+  return note ? `not insecure — control: ${note}${by}` : '';
+}
+
 function inventory(doc: SealedSnapshot): string {
   const services = doc.snapshot.services;
   if (!services.length) return '<p class="empty">No listening services in scope.</p>';
@@ -203,7 +211,7 @@ function inventory(doc: SealedSnapshot): string {
         ? `Flagged: ${s.flag.reason} — ${s.flag.flaggedBy} ${when(s.flag.flaggedAt)}`
         : '';
     rows.push(
-      `<tr><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge(s.status)}</td>${cell(s.confidence === 'certain' ? s.evidence : `${s.evidence} (${s.confidence})`)}<td class="mono t">${stamp(s.firstSeen)}<br>${stamp(s.lastSeen)}</td>${cell(evidence)}${cell(review)}${cell(s.insecure ? `${s.insecure.protocol}${s.insecure.compensatingControl ? ` — ${s.insecure.compensatingControl}` : ''}` : '')}</tr>`,
+      `<tr><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge(s.status)}</td>${cell(s.confidence === 'certain' ? s.evidence : `${s.evidence} (${s.confidence})`)}<td class="mono t">${stamp(s.firstSeen)}<br>${stamp(s.lastSeen)}</td>${cell(evidence)}${cell(review)}${cell(insecureCell(s))}</tr>`,
     );
   }
   const cols = '<col>'.repeat(8);

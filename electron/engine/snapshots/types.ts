@@ -63,6 +63,16 @@ export interface Insecure {
   compensatingControl: string | null;
 }
 
+/**
+ * A compensating-control note (`portolan control`), on any service it was recorded for.
+ * Who and when come from the note's latest history event (null if the history lacks one).
+ */
+export interface CompensatingControl {
+  note: string;
+  recordedBy: string | null;
+  recordedAt: string | null;
+}
+
 export interface SnapshotService {
   host: string;
   proto: string;
@@ -80,6 +90,11 @@ export interface SnapshotService {
   approval: Approval | null;
   flag: Flag | null;
   insecure: Insecure | null;
+  /**
+   * Added after the first release of format 1: absent in snapshots sealed before it
+   * (their seal covers what they hold, so they still verify); null when no note.
+   */
+  compensatingControl?: CompensatingControl | null;
 }
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };

@@ -1,7 +1,8 @@
 /**
  * `portolan control HOST:PORT/PROTO... --note TEXT`: records the compensating control of
  * a service (PCI DSS 1.2.6: an insecure protocol that must stay, and what makes up for
- * it). `--note ''` clears it. Every change is an event in the service's history.
+ * it). `--note ''` clears it. Every change is an event in the service's history. A note on
+ * a service not marked insecure is recorded too, with a warning on stderr.
  */
 import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
@@ -27,6 +28,11 @@ export async function cmdControl(args: string[]): Promise<number> {
         continue;
       }
       const changed = await setControl(engine.db, row.id, values.note, defaultActor());
+      if (changed && values.note.trim()) {
+        // PCI DSS 1.2.6 asks for controls on insecure services; a note elsewhere is kept, but say so.
+        const mark = (await engine.db.query<{ insecure: string | null }>('SELECT insecure FROM services WHERE id = ?', [row.id]))[0];
+        if (!mark?.insecure) process.stderr.write(`portolan: warning: ${label} is not marked insecure; the compensating control is recorded anyway\n`);
+      }
       process.stdout.write(`${label}: ${changed ? (values.note.trim() ? 'compensating control recorded' : 'compensating control cleared') : 'unchanged'}\n`);
     }
     return missing ? 1 : 0;
