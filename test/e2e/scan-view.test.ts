@@ -188,7 +188,7 @@ describe.skipIf(!ready)('Scan view end to end (portolan serve + Chromium, 127.0.
     expect(await page.getByTestId('scan-progress').getAttribute('data-status')).toBe('complete');
     // A full bar looks full: it spans its panel's content box, not a fixed part of it.
     const widths = await page.$eval('[data-testid="scan-progress"]', (panel) => {
-      const cs = getComputedStyle(panel);
+      const cs = panel.ownerDocument.defaultView!.getComputedStyle(panel);
       const inner = panel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
       return { bar: panel.querySelector('progress')!.getBoundingClientRect().width, inner };
     });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as WsClient, WebSocketServer } from 'ws';
 import { buildApi, type ServerFrame } from '../../electron/shared';
-import { createWsTransport, importViaUpload, uploadCapture, type WsTransport } from '../../renderer/src/platform/bridge';
+import { checkToken, createWsTransport, importViaUpload, uploadCapture, type WsTransport } from '../../renderer/src/platform/bridge';
 import { jobSnapshot } from './memory-engine';
 
 type Handler = (channel: string, input: unknown) => unknown;
@@ -134,6 +134,61 @@ describe('createWsTransport', () => {
     });
     await until(() => delays.length >= 3);
     expect(t.connection.state()).not.toBe('open');
+  });
+});
+
+describe('a refused session token', () => {
+  /**
+   * Stands in for `portolan serve` after a restart: every WebSocket handshake is refused
+   * with HTTP 401 (a browser sees only "closed, 1006"), and a plain GET on the socket's
+   * path says whether the token is accepted (426) or not (401).
+   */
+  async function refusingServer(goodToken: string): Promise<{ port: number; upgrades: () => number }> {
+    let upgrades = 0;
+    const server = createServer((req, res) => {
+      const ok = req.url === '/api/ws' && req.headers['x-portolan-token'] === goodToken;
+      res.writeHead(req.url === '/api/ws' ? (ok ? 426 : 401) : 404).end();
+    });
+    server.on('upgrade', (_req, socket) => {
+      upgrades++;
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    return { port: (server.address() as AddressInfo).port, upgrades: () => upgrades };
+  }
+
+  it('checkToken reads 401 as refused, 426 as accepted, no server as no answer', async () => {
+    const { port } = await refusingServer('new');
+    const at = ((url: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${url}`, init)) as typeof fetch;
+    await expect(checkToken('old', at)).resolves.toBe(false);
+    await expect(checkToken('new', at)).resolves.toBe(true);
+    const gone = ((url: string, init?: RequestInit) => fetch(`http://127.0.0.1:1${url}`, init)) as typeof fetch;
+    await expect(checkToken('new', gone)).resolves.toBeNull();
+  });
+
+  it('says unauthorized, fails calls with that reason, and retries only slowly', async () => {
+    const { port, upgrades } = await refusingServer('new');
+    const at = ((url: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${url}`, init)) as typeof fetch;
+    const t = createWsTransport({
+      url: `ws://127.0.0.1:${port}/api/ws?token=old`,
+      WebSocketImpl: WsClient as unknown as new (url: string) => WebSocket,
+      backoff: () => 5,
+      checkToken: () => checkToken('old', at),
+      refusedRetryMs: 300,
+    });
+    cleanups.push(() => t.close());
+    const states: string[] = [];
+    t.connection.onChange((s) => states.push(s));
+    await until(() => t.connection.state() === 'unauthorized');
+    await expect(t.invoke('app.info', {})).rejects.toMatchObject({ name: 'Unauthorized', message: expect.stringContaining('portolan serve') });
+    // With a 5 ms backoff a plain retry loop would knock hundreds of times in a second.
+    const before = upgrades();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(upgrades() - before).toBeGreaterThanOrEqual(2);
+    expect(upgrades() - before).toBeLessThanOrEqual(4);
+    // It stays unauthorized between attempts: no flicker through connecting / closed.
+    expect(states).toEqual(['unauthorized']);
   });
 });
 

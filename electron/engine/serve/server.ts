@@ -85,6 +85,12 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
       if (!hostOk(req)) return send(res, 421, 'wrong host');
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
       if (url.pathname === UPLOAD_PATH) return upload(req, res, url);
+      // A browser cannot read why a WebSocket handshake was refused, so a page whose
+      // socket never opens asks here whether its token is still this server's (it is not
+      // after serve restarts with a new one): 401 no, 426 yes (connect over WebSocket).
+      if (url.pathname === WS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+        return sameToken(req.headers[TOKEN_HEADER] as string | undefined, token) ? send(res, 426, 'upgrade required') : send(res, 401, 'missing or wrong token');
+      }
       if (url.pathname.startsWith('/api/')) return send(res, 404, 'not found');
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
       return staticFile(res, url.pathname);

@@ -11,6 +11,7 @@ import {
   MAX_UPLOAD_BYTES,
   TOKEN_HEADER,
   UploadReply,
+  WS_PATH,
   type Invoke,
   type JobSnapshot,
   type PortolanApi,
@@ -61,6 +62,14 @@ export interface WsTransportOptions {
   WebSocketImpl?: new (url: string) => WebSocket;
   /** Delay before reconnect attempt n (0-based), in ms. */
   backoff?: (attempt: number) => number;
+  /**
+   * Asked when a socket closes without ever opening: false when the server refuses this
+   * session's token (serve restarted with a new one, or the link is wrong), true when it
+   * accepts it, null when it cannot tell (server away).
+   */
+  checkToken?: () => Promise<boolean | null>;
+  /** Delay between attempts while the token is refused, in ms (30 s). */
+  refusedRetryMs?: number;
 }
 
 export interface WsTransport {
@@ -75,10 +84,15 @@ export interface WsTransport {
  * One WebSocket, reopened with backoff when it drops. Calls made while it is connecting
  * are queued; when the socket closes, every call awaiting a result is rejected (the
  * server may or may not have run it, so a silent replay would be wrong).
+ *
+ * A refused token never heals by retrying fast: the state turns `unauthorized`, calls
+ * fail at once with that reason, and the socket is tried again only every
+ * `refusedRetryMs` (a serve restarted with the same `--token`… would let it back in).
  */
 export function createWsTransport(opts: WsTransportOptions): WsTransport {
   const Impl = opts.WebSocketImpl ?? WebSocket;
   const backoff = opts.backoff ?? ((n: number) => backoffDelay(n));
+  const refusedRetryMs = opts.refusedRetryMs ?? 30_000;
   const pending = new PendingCalls();
   const hub = new EventHub();
   const conn = new StateCell('connecting');
@@ -88,13 +102,18 @@ export function createWsTransport(opts: WsTransportOptions): WsTransport {
   let nextId = 1;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  /** A token check is in flight: the next attempt is scheduled once it answers. */
+  let checking = false;
 
   function connect(): void {
     timer = undefined;
-    conn.set('connecting');
+    // A refused session keeps saying so while it quietly tries again.
+    if (conn.state() !== 'unauthorized') conn.set('connecting');
     const ws = new Impl(opts.url);
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       attempt = 0;
       conn.set('open');
       for (const frame of outbox.splice(0)) ws.send(frame);
@@ -117,14 +136,30 @@ export function createWsTransport(opts: WsTransportOptions): WsTransport {
       socket = null;
       outbox.length = 0;
       const why = ev.reason ? `: ${ev.reason}` : '';
-      pending.rejectAll(new RemoteError({ name: 'Disconnected', message: `lost the connection to the Portolan server (code ${ev.code}${why})` }));
-      conn.set('closed');
-      if (!stopped) timer = setTimeout(connect, backoff(attempt++));
+      pending.rejectAll(conn.state() === 'unauthorized' ? refused() : new RemoteError({ name: 'Disconnected', message: `lost the connection to the Portolan server (code ${ev.code}${why})` }));
+      if (stopped) return;
+      if (opened || !opts.checkToken) return retry(null);
+      checking = true;
+      opts.checkToken().then(retry, () => retry(null));
     };
+  }
+
+  /** Schedules the next attempt from what the token check said (null: no answer). */
+  function retry(tokenOk: boolean | null): void {
+    checking = false;
+    if (stopped) return;
+    if (tokenOk === false) {
+      conn.set('unauthorized');
+      timer = setTimeout(connect, refusedRetryMs);
+      return;
+    }
+    conn.set('closed');
+    timer = setTimeout(connect, backoff(attempt++));
   }
 
   const invoke = ((channel, input) => {
     if (stopped) return Promise.reject(new RemoteError({ name: 'Disconnected', message: 'the connection was closed' }));
+    if (conn.state() === 'unauthorized') return Promise.reject(refused());
     const id = nextId++;
     const result = pending.add(id, channel);
     const frame = JSON.stringify({ t: 'call', id, channel, input: input ?? {} });
@@ -132,7 +167,7 @@ export function createWsTransport(opts: WsTransportOptions): WsTransport {
     else {
       outbox.push(frame);
       // Waiting out the backoff would leave the user staring at a spinner: try now.
-      if (!socket) {
+      if (!socket && !checking) {
         if (timer !== undefined) clearTimeout(timer);
         connect();
       }
@@ -151,6 +186,23 @@ export function createWsTransport(opts: WsTransportOptions): WsTransport {
       socket?.close(1000, 'client closed');
     },
   };
+}
+
+function refused(): RemoteError {
+  return new RemoteError({ name: 'Unauthorized', message: 'this session token is no longer valid: open the URL that `portolan serve` printed' });
+}
+
+/**
+ * Whether the server still accepts `token`: a plain GET on the WebSocket path answers
+ * 401 (refused) or 426 (accepted, upgrade to a WebSocket); anything else is no answer.
+ */
+export async function checkToken(token: string, fetchImpl: typeof fetch = fetch): Promise<boolean | null> {
+  try {
+    const res = await fetchImpl(WS_PATH, { headers: { [TOKEN_HEADER]: token }, cache: 'no-store' });
+    return res.status === 401 ? false : res.status === 426 ? true : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Uploads one capture file's raw bytes; resolves with the server-side path. */
@@ -226,7 +278,7 @@ function webPlatform(): Platform {
   if (!token) {
     throw new RemoteError({ name: 'NoToken', message: 'this page needs the token from the URL printed by `portolan serve` (…/?token=…)' });
   }
-  const transport = createWsTransport({ url: buildWsUrl(window.location, token) });
+  const transport = createWsTransport({ url: buildWsUrl(window.location, token), checkToken: () => checkToken(token) });
   const api = buildApi(transport.invoke, transport.subscribe);
   return {
     api,

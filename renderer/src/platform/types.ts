@@ -3,8 +3,12 @@ import type { JobSnapshot, PortolanApi } from '../../../electron/shared';
 
 export type PlatformKind = 'electron' | 'web';
 
-/** `open`: calls go through; `connecting` / `closed`: calls wait or fail (web only). */
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/**
+ * `open`: calls go through; `connecting` / `closed`: calls wait or fail (web only);
+ * `unauthorized`: the server refuses this page's session token (serve restarted with a
+ * new one, or a wrong link): calls fail until the user opens the URL serve printed.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized';
 
 export interface Connection {
   state(): ConnectionState;
