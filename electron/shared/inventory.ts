@@ -38,9 +38,10 @@ export type ReviewAction = z.infer<typeof ReviewAction>;
 /**
  * Every kind of history event. Besides the four review actions:
  * `seen` (first sighting), `gone`, `returned` (seen again after gone), `unignore`
- * (its ignore rule expired or was deleted).
+ * (its ignore rule expired or was deleted), `control` / `control-cleared` (a
+ * compensating-control note recorded or cleared; the status stays as it was).
  */
-export const HistoryAction = z.enum(['seen', 'approve', 'flag', 'ignore', 'reopen', 'gone', 'returned', 'unignore']);
+export const HistoryAction = z.enum(['seen', 'approve', 'flag', 'ignore', 'reopen', 'gone', 'returned', 'unignore', 'control', 'control-cleared']);
 export type HistoryAction = z.infer<typeof HistoryAction>;
 
 /** Narrows a set of services, server-side. Every field optional; all given must match. */
