@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench -- load [--duration S] [--rate topspeed|PPS] [--warmup S]
-//                        [--max-growth MIB_PER_MIN] [--max-lag-p99 MS] [--scan-ports SPEC]
+//                        [--max-growth MIB] [--max-lag-p99 MS] [--scan-ports SPEC] [--no-scan]
 //                        [--poll-ms MS] [--packets N] [--cpu-prof DIR] [--stats-log FILE]`
 //
 // The engine under load, as one analyst's sensor would be: a live capture of a replay at
@@ -20,11 +20,19 @@
 //
 // Prints every 5 s a row of memory and lag; at the end the achieved replay rate, packets
 // captured and dropped (kernel ring, the capture's own queue, and the veth before any
-// capture could see them), memory growth after warm-up (least-squares slope of RSS from
-// --warmup to the end, MiB/min), event-loop lag and poll latency p50/p99/max, sweeps done.
-// Exits 1 when RSS grows faster than --max-growth (default 6 MiB/min) after warm-up, when
-// p99 event-loop lag exceeds --max-lag-p99 (default 100 ms), or when a poll fails; both
-// thresholds are printed with the figures.
+// capture could see them), memory growth from --warmup (default 15 s) to the end
+// (least-squares slopes, MiB/min), event-loop lag and poll latency p50/p99/max, and how
+// much of each reply's time serve itself spent on it, sweeps done.
+//
+// The verdict, exit 1 when any fails (each threshold is printed with its figure):
+// - memory: the held memory of serve (RSS − V8 heap + the live heap after the latest full
+//   collection) may rise by at most --max-growth MiB (default 32) over the fitted line
+//   from warm-up to the end. RSS itself is printed but not judged: under this allocation
+//   rate it swings by ±100 MiB with garbage not yet collected (slopes of ±300 MiB/min over
+//   45 s with nothing leaking), and even held memory moves by ±8 MiB from one full
+//   collection to the next, so 60 s catches only gross leaks; --duration 600 is finer.
+// - responsiveness: serve's event-loop lag p99 at most --max-lag-p99 ms (default 100);
+// - no poll fails, the capture ends `done`, serve exits 0.
 //
 // --cpu-prof DIR writes a V8 CPU profile of serve there (open it in Chrome's DevTools),
 // to find what keeps its event loop busy; --stats-log FILE appends serve's raw stats lines.
@@ -56,7 +64,7 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '15' },
     rate: { type: 'string', default: 'topspeed' },
     packets: { type: 'string', default: '200000' },
-    'max-growth': { type: 'string', default: '6' },
+    'max-growth': { type: 'string', default: '32' },
     'max-lag-p99': { type: 'string', default: '100' },
     'scan-ports': { type: 'string', default: '1-65535' },
     'poll-ms': { type: 'string', default: '250' },
@@ -378,6 +386,7 @@ function report(r) {
   const fullGcs = (after[after.length - 1]?.majorGcs ?? 0) - (after[0]?.majorGcs ?? 0);
   const helperGrowth = perMin(r.helperMem.filter(([t]) => t >= c.warmupS && t <= windowS));
   const growthJudged = held.length >= 10 && fullGcs >= 2;
+  const heldRise = (heldGrowth * (held.length ? held[held.length - 1][0] - held[0][0] : 0)) / 60;
   const lagAll = inWindow[inWindow.length - 1]?.lagAll ?? {};
   const worstSecond = Math.max(...inWindow.map((s) => s.lag.p99));
   const slowSeconds = inWindow.filter((s) => s.lag.p99 > c.maxLagP99).length;
@@ -390,7 +399,7 @@ function report(r) {
   console.log(`capture: ${int(captured)} packets captured (${pct(captured, sent)} of sent), ${int(res.flows)} flows, ${int(res.listeners)} listeners, capture ${res.status ?? r.capEnd.status}; inventory ${int(r.inventory.total)} services`);
   console.log(`drops: kernel ring ${int(kernel)} (${pct(kernel, sent)}), helper queue ${int(app)} (${pct(app, sent)}), veth before capture ${int(vethDrops)} (${pct(vethDrops, sent)}); total ${pct(kernel + app + vethDrops, sent)} of sent`);
   const last = inWindow[inWindow.length - 1] ?? {};
-  console.log(`memory (serve): peak RSS ${mib(peakRss)} MiB, at the end RSS ${mib(last.rss)} / heap ${mib(last.heapTotal)} / live heap ${mib(last.liveHeap ?? NaN)} MiB; growth from ${c.warmupS} s to the end (least squares): RSS ${fixed(rssGrowth, 1)} MiB/min, heapUsed ${fixed(heapGrowth, 1)} MiB/min (both swing with uncollected garbage), held memory (RSS − heap + live heap) ${fixed(heldGrowth, 1)} MiB/min, live heap ${fixed(liveGrowth, 1)} MiB/min over ${fullGcs} full collections (threshold: held ≤ ${c.maxGrowth} MiB/min)${growthJudged ? '' : ' — too few full collections after warm-up to judge'}`);
+  console.log(`memory (serve): peak RSS ${mib(peakRss)} MiB, at the end RSS ${mib(last.rss)} / heap ${mib(last.heapTotal)} / live heap ${mib(last.liveHeap ?? NaN)} MiB; growth from ${c.warmupS} s to the end (least squares): RSS ${fixed(rssGrowth, 1)} MiB/min, heapUsed ${fixed(heapGrowth, 1)} MiB/min (both swing with uncollected garbage), held memory (RSS − heap + live heap) ${fixed(heldGrowth, 1)} MiB/min = ${fixed(heldRise, 1)} MiB over the window, live heap ${fixed(liveGrowth, 1)} MiB/min over ${fullGcs} full collections (threshold: held rises ≤ ${c.maxGrowth} MiB)${growthJudged ? '' : ' — too few full collections after warm-up to judge'}`);
   console.log(`memory (capture helper): last RSS ${mib(r.helperMem[r.helperMem.length - 1]?.[1])} MiB, growth after ${c.warmupS} s ${fixed(helperGrowth, 2)} MiB/min`);
   console.log(`event-loop lag (serve, since it started): p50 ${fixed(lagAll.p50)} ms, p99 ${fixed(lagAll.p99)} ms, max ${fixed(lagAll.max)} ms over ${int(lagAll.n)} samples (threshold: p99 ≤ ${c.maxLagP99} ms); worst 1-s p99 ${fixed(worstSecond)} ms, ${slowSeconds} of ${inWindow.length} s above the threshold; loop busy ${(elu * 100).toFixed(0)} % of the time`);
   const all = Object.values(r.polls).flat().map(([, ms]) => ms);
@@ -399,12 +408,18 @@ function report(r) {
     return `${name} p50 ${fixed(s.p50)} / p99 ${fixed(s.p99)} / max ${fixed(s.max)} ms (${int(s.n)})`;
   };
   console.log(`poller (every ${c.pollMs} ms): ${line('all', all)}; ${Object.entries(r.polls).map(([ch, l]) => line(ch, l.map(([, ms]) => ms))).join('; ')}; ${r.skipped} rounds skipped (previous one still waiting), ${r.pollFailures.length} failed`);
+  // The engine's own share: from the frame's arrival to its reply, as serve measured it.
+  const engineSide = Object.keys(r.polls).map((ch) => {
+    const per = inWindow.map((s) => s.requests?.[ch]).filter(Boolean);
+    return `${ch} median ${fixed(summary(per.map((x) => x.p50)).p50)} / max ${fixed(Math.max(...per.map((x) => x.max)))} ms`;
+  });
+  console.log(`  of which serve spent answering (frame in to reply out): ${engineSide.join('; ')}`);
   const probes = r.sweeps.reduce((a, s) => a + s.done, 0);
   console.log(`sweeps: ${sweepsDone.length} complete of ${r.sweeps.length} (${int(probes)} probes, ${int(probes / windowS)} probes/s over the window; a complete sweep took ${sweepsDone.length ? `${fixed(summary(sweepsDone.map((s) => s.s)).p50)} s median` : '—'}; open ports per sweep ${[...new Set(sweepsDone.map((s) => s.open))].join(', ') || '—'})`);
   console.log(`events to the UI: ${int(r.events.frames)} frames, ${mib(r.events.bytes)} MiB; serve exited ${r.serveCode}`);
 
   const failures = [];
-  if (growthJudged && !(heldGrowth <= c.maxGrowth)) failures.push(`held memory grew ${fixed(heldGrowth, 1)} MiB/min after warm-up (threshold ${c.maxGrowth})`);
+  if (growthJudged && !(heldRise <= c.maxGrowth)) failures.push(`held memory rose ${fixed(heldRise, 1)} MiB after warm-up (${fixed(heldGrowth, 1)} MiB/min; threshold ${c.maxGrowth} MiB)`);
   if (!(lagAll.p99 <= c.maxLagP99)) failures.push(`event-loop lag p99 ${fixed(lagAll.p99)} ms (threshold ${c.maxLagP99})`);
   if (r.pollFailures.length) failures.push(`${r.pollFailures.length} polls failed, first: ${r.pollFailures[0]}`);
   if (r.capEnd.status !== 'done') failures.push(`the capture job ended ${r.capEnd.status}: ${r.capEnd.error?.message ?? ''}`);
