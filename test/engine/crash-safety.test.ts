@@ -1,7 +1,7 @@
 /**
  * Crash safety (issue 7, item 3), with the built CLI in a child process on a real
  * database file:
- * - kill -9 during an ingest and during a loopback scan: afterwards `PRAGMA
+ * - kill -9 during an ingest, a live capture (in a namespace) and a loopback scan: afterwards `PRAGMA
  *   integrity_check` is ok, every batch committed before the kill is there, and the
  *   next process to open the database marks the job interrupted and its capture / scan
  *   run incomplete; the same ingest run again leaves one complete capture, no duplicates;
@@ -19,7 +19,8 @@ import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, portolan } from '../support/cli';
 import { pcapFile, tcpFrame } from '../support/frames';
-import { isRoot, REPO_ROOT, requireOrSkip } from '../support/require';
+import { canUseNetns, isRoot, REPO_ROOT, requireAllOf, requireOrSkip } from '../support/require';
+import { createTestNet, SERVER_PY, type TestNet } from './capture/netns';
 
 const dir = mkdtempSync(join(tmpdir(), 'portolan-crash-'));
 const bigPcap = join(dir, 'big.pcap');
@@ -66,8 +67,10 @@ async function counts(db: string): Promise<Record<string, number>> {
  * Starts the CLI, waits until `ready` says enough is committed, then kills it with
  * SIGKILL. Returns what `ready` saw just before the kill.
  */
-async function killWhen(args: string[], ready: () => Promise<number>, what: string): Promise<{ seen: number; code: number | null; signal: NodeJS.Signals | null }> {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/portolan.js'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+async function killWhen(args: string[], ready: () => Promise<number>, what: string, prefix: string[] = [], onBeforeKill?: (pid: number) => void): Promise<{ seen: number; code: number | null; signal: NodeJS.Signals | null }> {
+  const cmd = [...prefix, process.execPath, resolve(REPO_ROOT, 'bin/portolan.js'), ...args];
+  // `ip netns exec` execs the command: the pid is the CLI's own.
+  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
@@ -81,6 +84,7 @@ async function killWhen(args: string[], ready: () => Promise<number>, what: stri
     await new Promise((r) => setTimeout(r, 15));
   }
   if (finished) throw new Error(`${what} ended before it could be killed: ${stderr}`);
+  onBeforeKill?.(child.pid!);
   child.kill('SIGKILL');
   const end = await exited;
   return { seen, ...end };
@@ -153,6 +157,59 @@ describe('crash safety: kill -9', () => {
     expect(await one(db, 'SELECT count(*) FROM probe_results')).toBe(kept);
     expect(await integrity(db)).toBe('ok');
   }, 60_000);
+});
+
+const netOk = requireAllOf([
+  [isRoot(), 'live capture needs root'],
+  [isRoot() && canUseNetns(), 'network namespaces are not available'],
+]);
+describe.skipIf(!netOk)('crash safety: kill -9 mid-capture', () => {
+  let net: TestNet | undefined;
+  afterAll(() => net?.destroy());
+
+  it('keeps the flows committed before the kill, the capture child does not outlive it, and the next open settles job and capture', async () => {
+    net = createTestNet();
+    const srv = net.spawn(net.srv, ['python3', '-c', SERVER_PY]);
+    await new Promise<void>((ok, fail) => {
+      const t = setTimeout(() => fail(new Error('the test server did not start')), 10_000);
+      srv.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && (clearTimeout(t), ok()));
+    });
+    // Connections from the client namespace to the server, 20 a second, for the whole test.
+    net.spawn(net.cli, [process.execPath, '-e', `const net=require('node:net');setInterval(()=>{const s=net.connect(8080,'${net.srvIp}');s.on('error',()=>{});s.on('close',()=>s.destroy());},50);`]);
+    const db = join(dir, 'capture.db');
+    expect(portolan(['services', '--db', db]).code).toBe(0); // creates it
+    let childPids: number[] = [];
+    const kill = await killWhen(
+      ['capture', '--interface', net.cliIf, '--duration', '120', '--db', db],
+      () => one(db, `SELECT count(*) FROM flows f JOIN captures c ON c.id = f.capture_id WHERE c.source LIKE 'live:%'`),
+      'the capture',
+      ['ip', 'netns', 'exec', net.cli],
+      (pid) => {
+        const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+        childPids = r.stdout.split('\n').filter(Boolean).map(Number);
+      },
+    );
+    expect(kill.signal).toBe('SIGKILL');
+    expect(childPids.length, 'the capture runs in a child process').toBeGreaterThan(0);
+    // The capture child notices its parent is gone and exits.
+    const gone = Date.now() + 10_000;
+    while (childPids.some((p) => existsSync(`/proc/${p}`)) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(childPids.filter((p) => existsSync(`/proc/${p}`)), 'capture child still running after its parent was killed').toEqual([]);
+
+    expect(await integrity(db)).toBe('ok');
+    const cap = (await query<{ id: number; status: string; job_id: string }>(db, `SELECT id, status, job_id FROM captures WHERE source LIKE 'live:%'`))[0]!;
+    const kept = await one(db, `SELECT count(*) FROM flows WHERE capture_id = ${cap.id}`);
+    console.log(`[crash-safety] capture killed with ${kill.seen} flows seen committed; ${kept} kept; integrity ok`);
+    expect(kept).toBeGreaterThanOrEqual(kill.seen);
+    expect(cap.status).toBe('running');
+    expect(portolan(['services', '--format', 'tsv', '--db', db]).code).toBe(0);
+    expect((await query(db, `SELECT status FROM jobs WHERE id = '${cap.job_id}'`))[0]).toEqual({ status: 'interrupted' });
+    expect((await query(db, `SELECT status FROM captures WHERE id = ${cap.id}`))[0]).toEqual({ status: 'incomplete' });
+    expect(await one(db, `SELECT count(*) FROM flows WHERE capture_id = ${cap.id}`)).toBe(kept);
+    // The listener the flows showed is in the inventory.
+    expect(await one(db, `SELECT count(*) FROM services WHERE host = '${net.srvIp}' AND port = 8080`)).toBe(1);
+    expect(await integrity(db)).toBe('ok');
+  }, 90_000);
 });
 
 function canChattr(): boolean {
