@@ -7,24 +7,20 @@
 // tcpdump, python3. BENCH_PACKETS (default 200000) sets the size.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { genCapture, ROOT as root, sh, waitText, WORK as work } from './lib/sys.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const gen = join(root, '..', 'shared', 'bench', 'gen_capture.py');
 const packets = Number(process.env.BENCH_PACKETS ?? 200_000);
-const work = join(tmpdir(), 'portolan-bench');
-mkdirSync(work, { recursive: true });
-const pcap = join(work, `gen-${packets}.pcap`);
 if (process.getuid?.() !== 0) {
   console.error('capture bench: needs root (namespaces, raw capture)');
   process.exit(1);
 }
-if (!existsSync(pcap)) {
-  const g = spawnSync('python3', [gen, String(packets), pcap], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (g.status !== 0) process.exit(1);
+let pcap;
+try {
+  pcap = genCapture(packets);
+} catch {
+  process.exit(1);
 }
 
 const id = randomBytes(3).toString('hex');
@@ -32,29 +28,10 @@ const nsA = `pcap-bench-${id}-a`;
 const nsB = `pcap-bench-${id}-b`;
 const ifA = `pb${id}a`;
 const ifB = `pb${id}b`;
-const sh = (...cmd) => {
-  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
 const cleanup = () => {
   for (const ns of [nsA, nsB]) spawnSync('ip', ['netns', 'del', ns]);
 };
 process.on('exit', cleanup);
-
-function waitText(child, stream, re, ms) {
-  return new Promise((res, rej) => {
-    let text = '';
-    const t = setTimeout(() => rej(new Error(`timeout waiting for ${re}: ${text}`)), ms);
-    child[stream].on('data', (d) => {
-      text += d;
-      if (re.test(text)) {
-        clearTimeout(t);
-        res(text);
-      }
-    });
-  });
-}
 
 try {
   for (const ns of [nsA, nsB]) sh('ip', 'netns', 'add', ns);
