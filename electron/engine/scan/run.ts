@@ -288,6 +288,8 @@ export class ScanService {
       this.live.delete(ctx.id);
       const c = scanner.counters;
       const complete = !writeError && !ctx.signal.aborted && c.done === c.total;
+      // The last counters and source addresses (a route lookup may have answered after the last batch).
+      if (!writeError) await this.db.run('scanRunProgress', [c.done, c.open, c.closed, c.filtered, c.error, c.sourceAddresses.join(',') || null, scanId]).catch(() => undefined);
       await this.db
         .run('scanRunFinish', [complete ? 'complete' : 'incomplete', Date.now(), JSON.stringify({ resolved: plan.resolved, unresolved: plan.unresolved }), JSON.stringify(warnings), scanId])
         .catch(() => undefined);

@@ -20,6 +20,7 @@ import { guessService, printable } from './banner';
 import { fdCeiling } from './fdlimit';
 import type { Attempt, ProbeState } from './probe';
 import { createProber, engineChoice, type Prober, type ScanEngine, type ScanEngineChoice } from './prober';
+import { routeSource } from './route';
 import { hostBlocks, parseAddress, type TargetPlan } from './targets';
 
 export interface ScanTuning {
@@ -115,9 +116,15 @@ interface HostState {
   filtered: number;
   error: number;
   edge: boolean;
+  /** The route's source address was asked for (see route.ts). */
+  routed: boolean;
 }
 
 const LOCAL_TRIES = 10;
+/** Hosts whose route source address is looked up (the first ones probed); answered probes add theirs. */
+const ROUTE_LOOKUPS = 16;
+/** At most this many distinct source addresses are kept per run. */
+const MAX_SOURCES = 8;
 const LOOKAHEAD = 4096;
 
 export class Scanner {
@@ -137,6 +144,8 @@ export class Scanner {
   private lastDropAt = 0;
   private readonly prober: Prober;
   private readonly sources = new Set<string>();
+  private routeLookups = 0;
+  private routesPending = 0;
   private resolveRun: (() => void) | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -210,6 +219,7 @@ export class Scanner {
         filtered: 0,
         error: 0,
         edge: this.plan.edges.has(addr),
+        routed: false,
       }));
       for (const port of this.ports) for (const host of hosts) yield { host, port, attempt: 1, localTries: 0 };
     }
@@ -271,6 +281,7 @@ export class Scanner {
 
   private launch(p: Probe): void {
     const h = p.host;
+    if (!h.routed && this.routeLookups < ROUTE_LOOKUPS) this.lookUpRoute(h);
     h.inflight++;
     this.counters.inflight++;
     this.prober.probe(h.addr, p.port, h.family, { timeoutMs: this.timeoutFor(p), bannerWaitMs: this.tune.bannerWaitMs, httpProbe: this.tune.httpProbe }, (a) => this.settle(p, a));
@@ -291,7 +302,7 @@ export class Scanner {
         this.sampleRtt(h, a.rttUs);
         if (p.attempt > 1) this.onDrop();
         else this.windowF = Math.min(this.ceiling, this.windowF + 4 / this.windowF);
-        if (a.localAddress && this.sources.size < 8) this.sources.add(a.localAddress);
+        if (a.localAddress) this.addSource(a.localAddress);
         let state: ProbeState = a.state;
         let reason = a.reason;
         // The network or broadcast address of a block: the OS refusing it is not a port state.
@@ -337,6 +348,27 @@ export class Scanner {
     this.pump();
   }
 
+  /**
+   * The source address of the route to this host, so a run where nothing is open (every
+   * probe refused or unanswered) still records where it was sent from.
+   */
+  private lookUpRoute(h: HostState): void {
+    h.routed = true;
+    this.routeLookups++;
+    this.routesPending++;
+    void routeSource(h.addr, h.family).then((addr) => {
+      this.routesPending--;
+      if (addr) this.addSource(addr);
+      this.checkEnd();
+    });
+  }
+
+  private addSource(addr: string): void {
+    if (this.sources.size >= MAX_SOURCES || this.sources.has(addr)) return;
+    this.sources.add(addr);
+    this.counters.sourceAddresses = [...this.sources];
+  }
+
   private sampleRtt(h: HostState, us: number): void {
     if (h.srttUs === null) {
       h.srttUs = us;
@@ -362,13 +394,12 @@ export class Scanner {
     c[r.state]++;
     h[r.state]++;
     c.window = Math.floor(this.windowF);
-    if (this.sources.size !== c.sourceAddresses.length) c.sourceAddresses = [...this.sources];
     this.sink.result({ host: h.addr, port: p.port, attempts: p.attempt, at: Date.now(), ...r });
     if (--h.remaining === 0) this.sink.hostDone({ host: h.addr, open: h.open, closed: h.closed, filtered: h.filtered, error: h.error });
   }
 
   private checkEnd(): void {
-    if (!this.resolveRun || this.counters.inflight > 0) return;
+    if (!this.resolveRun || this.counters.inflight > 0 || this.routesPending > 0) return;
     const aborted = this.signal?.aborted ?? false;
     if (!aborted && (this.delayed > 0 || this.ready.length > 0 || this.deferredCount > 0 || !this.genDone)) return;
     if (this.rateTimer) clearTimeout(this.rateTimer);
