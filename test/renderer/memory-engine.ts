@@ -97,6 +97,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       const hit = rows.filter(
         (r) =>
           (q.status === 'all' || r.status === q.status) &&
+          (!q.since || Date.parse(r.createdAt ?? r.firstSeen) >= Date.parse(q.since)) &&
           (!needle || [r.host, String(r.port), r.service ?? '', r.status].some((v) => v.toLowerCase().includes(needle))),
       );
       const key = (r: ServiceRow): string | number => (q.sort === 'host' ? hostKey(r.host) : (r[q.sort] ?? ''));

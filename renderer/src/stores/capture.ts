@@ -19,6 +19,7 @@ import {
   type ErrorInfo,
   type FoundService,
   type JobSnapshot,
+  type ServiceRow,
   type Transport,
 } from '../../../electron/shared';
 import { isFinal } from '../lib/jobs';
@@ -51,6 +52,27 @@ export function sparkline(values: number[], w: number, h: number): string {
   return values.map((v, i) => `${i ? 'L' : 'M'}${(i * step).toFixed(1)},${(h - (v / max) * h).toFixed(1)}`).join(' ');
 }
 
+/** Services kept in the view's list (the counter counts them all; the Inventory has them). */
+export const FOUND_LIMIT = 500;
+
+const keyOf = (s: { host: string; proto: string; port: number }): string => `${s.host}|${s.proto}|${s.port}`;
+
+/**
+ * The services a capture stored first, from the inventory rows stored since it started:
+ * once the capture's id is known (its job's result), every row with evidence from it;
+ * while it runs, the rows the engine reported as found. Either way each row carries its
+ * evidence and its status, so a service a rule approved or ignored on sight is listed
+ * too: the list and the "New services" counter count the same services.
+ */
+export function pickFound(rows: ServiceRow[], early: FoundService[], captureId: number | null): ServiceRow[] {
+  if (captureId !== null) {
+    const label = `capture:${captureId}`;
+    return rows.filter((r) => r.sources.includes(label));
+  }
+  const keys = new Set(early.map(keyOf));
+  return rows.filter((r) => keys.has(keyOf(r)));
+}
+
 /** Ignore entries the engine would refuse, to show before anything is sent. */
 export function badIgnoreEntries(text: string): string[] {
   return splitList(text).filter((e) => !parseIgnore(e));
@@ -74,7 +96,8 @@ export const useCaptureStore = defineStore('capture', () => {
   const previewError = ref<ErrorInfo | null>(null);
   const error = ref<ErrorInfo | null>(null);
   const jobId = ref<string | null>(null);
-  const found = ref<FoundService[]>([]);
+  /** Services this capture stored first (see pickFound), newest first. */
+  const found = ref<ServiceRow[]>([]);
   const points = ref<RatePoint[]>([]);
   const starting = ref(false);
 
@@ -186,9 +209,15 @@ export const useCaptureStore = defineStore('capture', () => {
 
   let lastNew = -1;
   async function refreshFound(): Promise<void> {
-    if (!jobId.value) return;
+    const j = job.value;
+    if (!j) return;
     try {
-      found.value = await api.capture.found(jobId.value);
+      const captureId = typeof j.result?.captureId === 'number' ? j.result.captureId : null;
+      const [early, page] = await Promise.all([
+        captureId === null ? api.capture.found(j.id) : Promise.resolve([]),
+        api.services.list({ status: 'all', since: j.startedAt, sort: 'firstSeen', dir: 'desc', limit: FOUND_LIMIT }),
+      ]);
+      if (jobId.value === j.id) found.value = pickFound(page.rows, early, captureId);
     } catch (err) {
       error.value = toErrorInfo(err);
     }
