@@ -16,7 +16,7 @@ import { exportSnapshot } from '../../snapshots/exports';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
 import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
-import { dbPath, UsageError } from '../common';
+import { dbPath, outputTarget, UsageError } from '../common';
 
 export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
       Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
@@ -107,15 +107,17 @@ async function exportCmd(args: string[]): Promise<number> {
   const format = ExportFormat.safeParse(values.format);
   if (!format.success) throw new UsageError(`--format must be one of ${ExportFormat.options.join(', ')}`);
   if (!values.out) throw new UsageError('--out FILE is required (- for standard output)');
+  // Checked before the export is built: a device, pipe or folder is refused up front.
+  const target = values.out === '-' ? '-' : outputTarget(values.out);
   const e = await withEngine(values.db, (en) => exportSnapshot(en.db, id, format.data));
-  if (values.out === '-') {
+  if (target === '-') {
     process.stdout.write(e.bytes);
     return 0;
   }
   // Written beside the target, then renamed: a failure never leaves half a file.
-  const tmp = join(dirname(values.out), `.${basename(values.out)}.${process.pid}.tmp`);
-  await writeFile(tmp, e.bytes);
-  await rename(tmp, values.out).catch(async (err: unknown) => {
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  await writeFile(tmp, e.bytes, { flag: 'wx' });
+  await rename(tmp, target).catch(async (err: unknown) => {
     await rm(tmp, { force: true });
     throw err;
   });
