@@ -33,7 +33,13 @@ export function kindOf(st: Stats): string {
  * which would replace the device or pipe with a plain file. Returns the path to rename
  * onto (the link's target when PATH is a link).
  */
-export function outputTarget(out: string): string {
+export function outputTarget(out: string, database?: string): string {
+  const target = writableTarget(out);
+  if (database !== undefined) refuseDatabase(out, target, database);
+  return target;
+}
+
+function writableTarget(out: string): string {
   let target: string;
   try {
     target = realpathSync(out);
@@ -50,6 +56,39 @@ export function outputTarget(out: string): string {
   const st = statSync(target);
   if (!st.isFile()) throw new Error(`cannot write ${quote(out)}: it is ${kindOf(st)}, not a regular file (give a new path or an existing file)`);
   return target;
+}
+
+/** A path with its folders' links resolved, whether or not the file itself exists. */
+function canonical(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    try {
+      return join(realpathSync(dirname(resolve(p))), basename(resolve(p)));
+    } catch {
+      return resolve(p);
+    }
+  }
+}
+
+/**
+ * Refuses (exit 1) an output that is the open database or one of its companion files,
+ * by path (links resolved) and by device + inode (a hard link has another path).
+ */
+function refuseDatabase(out: string, target: string, database: string): void {
+  const t = statSync(target, { throwIfNoEntry: false });
+  const names: Array<[suffix: string, what: string]> = [
+    ['', 'the database itself'],
+    ['-wal', "the database's write-ahead log"],
+    ['-shm', "the database's shared-memory index"],
+    ['-journal', "the database's rollback journal"],
+  ];
+  for (const [suffix, what] of names) {
+    const file = database + suffix;
+    const st = statSync(file, { throwIfNoEntry: false });
+    const same = canonical(file) === target || (t && st && t.dev === st.dev && t.ino === st.ino);
+    if (same) throw new Error(`cannot write ${quote(out)}: it is ${what} (${quote(file)}); choose another path`);
+  }
 }
 
 /** A user-given name in an error message: JSON-quoted, so control characters show escaped. */

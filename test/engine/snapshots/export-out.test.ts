@@ -4,7 +4,8 @@
  * and never the open database or its -wal/-shm/-journal files. The built CLI, real files.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +85,35 @@ describe('snapshot export --out', () => {
     expect(exportTo(fresh, 'csv').code).toBe(0);
     expect(readFileSync(fresh, 'utf8')).not.toBe('old');
     expect(lstatSync(fresh).isFile()).toBe(true);
+  });
+
+  it('refuses the open database and its -wal/-shm/-journal files, by path, link or hard link (exit 1, database untouched)', () => {
+    const sum = (): string => createHash('sha256').update(readFileSync(db)).digest('hex');
+    const before = sum();
+    const viaLink = join(dir, 'db-link.db');
+    symlinkSync(db, viaLink);
+    const hard = join(dir, 'db-hard.db');
+    linkSync(db, hard);
+    const cases: Array<[out: string, env: NodeJS.ProcessEnv]> = [
+      [db, {}],
+      [db, { PORTOLAN_DB: db }],
+      [viaLink, {}],
+      [hard, {}],
+      [`${db}-wal`, {}],
+      [`${db}-shm`, {}],
+      [`${db}-journal`, {}],
+      [join(dir, '.', 'p.db'), {}],
+    ];
+    for (const [out, env] of cases) {
+      const r = exportTo(out, 'csv', env);
+      expect(r.code, out).toBe(1);
+      expect(r.stderr).toMatch(/^portolan: error: cannot write ".*": it is the database('s [a-z -]+| itself) \(".*"\); choose another path\n$/);
+    }
+    expect(exportTo(hard, 'json').code).toBe(1);
+    expect(exportTo(db, 'csv').stderr).toContain('it is the database itself');
+    expect(exportTo(`${db}-journal`, 'csv').stderr).toContain("it is the database's rollback journal");
+    expect(existsSync(`${db}-journal`)).toBe(false);
+    expect(sum()).toBe(before);
+    expect(portolan(['snapshot', 'list', '--db', db, '--format', 'tsv']).stdout).toMatch(/\n1\t/);
   });
 });

@@ -107,8 +107,8 @@ async function exportCmd(args: string[]): Promise<number> {
   const format = ExportFormat.safeParse(values.format);
   if (!format.success) throw new UsageError(`--format must be one of ${ExportFormat.options.join(', ')}`);
   if (!values.out) throw new UsageError('--out FILE is required (- for standard output)');
-  // Checked before the export is built: a device, pipe or folder is refused up front.
-  const target = values.out === '-' ? '-' : outputTarget(values.out);
+  // Checked before the export is built: a device, pipe, folder or the database is refused up front.
+  const target = values.out === '-' ? '-' : outputTarget(values.out, dbPath(values.db));
   const e = await withEngine(values.db, (en) => exportSnapshot(en.db, id, format.data));
   if (target === '-') {
     process.stdout.write(e.bytes);
