@@ -81,7 +81,7 @@ export async function importOne(db: Db, path: string, jobId: string | null, now 
     const t = h.timeMs ?? fallback;
     for (const p of h.ports) {
       if (p.state === 'open') {
-        sightings.push({ host: h.address, proto: p.proto, port: p.port, evidence: 'import', confidence: 'certain', service: p.service, firstSeenMs: t, lastSeenMs: t, flows: 0, bytes: 0, banner: p.banner, hostnames: h.hostnames, mac: h.mac });
+        sightings.push({ host: h.address, proto: p.proto, port: p.port, evidence: 'import', confidence: 'certain', service: p.service, serviceMethod: p.serviceMethod, firstSeenMs: t, lastSeenMs: t, flows: 0, bytes: 0, banner: p.banner, hostnames: h.hostnames, mac: h.mac });
       } else if (p.state === 'closed') closed.push([h.address, p.proto, p.port, p.reason, t]);
     }
   }

@@ -31,6 +31,12 @@ export interface ParsedPort {
   state: string;
   reason: string | null;
   service: string | null;
+  /**
+   * How the tool named the service: `table` when nmap only looked the port up
+   * (method="table"), `evidence` when it probed (method="probed") or the report has no
+   * method (masscan names services from the banners it grabbed).
+   */
+  serviceMethod: 'evidence' | 'table';
   banner: string | null;
 }
 
@@ -194,7 +200,7 @@ export function parseReport(raw: string): ParsedReport {
         const tunnel = str(svc?.tunnel);
         const banner = printable([str(svc?.product), str(svc?.version), str(svc?.extrainfo)].filter(Boolean).join(' ') || null) ?? printable(str(arr(p.service)[0]?.banner));
         if (state !== 'open' && state !== 'closed') count(`${state} ports (prove nothing), not stored`);
-        host.ports.push({ proto, port, state, reason: printable(str(st?.reason), 64), service: name ? (tunnel === 'ssl' ? `ssl/${name}` : name) : null, banner });
+        host.ports.push({ proto, port, state, reason: printable(str(st?.reason), 64), service: name ? (tunnel === 'ssl' ? `ssl/${name}` : name) : null, serviceMethod: str(svc?.method) === 'table' ? 'table' : 'evidence', banner });
       }
     }
   }

@@ -16,6 +16,8 @@ import { hostKey } from './hostkey';
 import { insecureLabel } from './insecure';
 import { activeRules, applyRule, firstMatch, type RuleRow } from './rules';
 import { setObserved } from './transition';
+import type { ServiceMethod } from '../scan/banner';
+import { portName } from '../scan/ports';
 
 export interface Sighting {
   host: string;
@@ -24,6 +26,12 @@ export interface Sighting {
   evidence: Evidence;
   confidence: Confidence;
   service: string | null;
+  /**
+   * How `service` was found: `evidence` (a banner, payload sniffing, nmap method="probed")
+   * or `table` (the port's usual name). Default `evidence`: captures name a service only
+   * from its payload.
+   */
+  serviceMethod?: ServiceMethod;
   firstSeenMs: number;
   lastSeenMs: number;
   flows: number;
@@ -48,6 +56,7 @@ interface Existing {
   id: number;
   status: ServiceStatus;
   service: string | null;
+  service_method: ServiceMethod | null;
   insecure: string | null;
   last_seen_ms: number;
   prev_status: ServiceStatus | null;
@@ -63,6 +72,24 @@ function mergeNames(stored: string, more: string[] | undefined): string {
     if (clean) all.add(clean.slice(0, 253));
   }
   return [...all].slice(0, 20).join(' ');
+}
+
+/**
+ * The service name to keep: a name from evidence beats a port-table guess (ours or
+ * nmap's method="table"); otherwise the name already stored stays (the first wins), and
+ * a name fills an empty one. Rows stored before the method was recorded: a name equal to
+ * the port list's name counts as a table guess.
+ */
+export function chooseService(
+  stored: { service: string | null; method: ServiceMethod | null },
+  incoming: { service: string | null; method: ServiceMethod },
+  port: number,
+): { service: string | null; method: ServiceMethod | null } {
+  if (!incoming.service) return stored;
+  if (!stored.service) return incoming;
+  const storedMethod = stored.method ?? (stored.service === portName(port) ? 'table' : 'evidence');
+  if (storedMethod === 'table' && incoming.method === 'evidence') return incoming;
+  return { service: stored.service, method: storedMethod };
 }
 
 /**
@@ -83,7 +110,7 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
       const insecure = insecureLabel(s.proto, s.port, s.service);
       const r = await db.run('invInsert', [
         s.host, key, s.proto, s.port, s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, s.service, s.banner ?? null,
-        s.firstSeenMs, s.lastSeenMs, nowMs, nowMs, insecure, mergeNames('', s.hostnames), s.mac ?? null,
+        s.firstSeenMs, s.lastSeenMs, nowMs, nowMs, insecure, mergeNames('', s.hostnames), s.mac ?? null, s.service ? (s.serviceMethod ?? 'evidence') : null,
       ]);
       id = r.lastID;
       await db.run('reviewInsert', [id, 'seen', null, 'new', `first seen by ${kind} ${sourceId} (${s.evidence})`, null, 'portolan', nowMs]);
@@ -94,11 +121,11 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
       added++;
     } else {
       id = existing.id;
-      const service = existing.service ?? s.service;
-      const insecure = insecureLabel(s.proto, s.port, service);
+      const named = chooseService({ service: existing.service, method: existing.service_method }, { service: s.service, method: s.serviceMethod ?? 'evidence' }, s.port);
+      const insecure = insecureLabel(s.proto, s.port, named.service);
       await db.run('invMerge', [
-        s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, CONF_RANK[s.confidence], s.service, s.firstSeenMs, s.lastSeenMs, id,
-        s.banner ?? null, insecure, mergeNames(existing.hostnames, s.hostnames), s.mac ?? null,
+        s.evidence, EVIDENCE_RANK[s.evidence], s.confidence, CONF_RANK[s.confidence], named.service, s.firstSeenMs, s.lastSeenMs, id,
+        s.banner ?? null, insecure, mergeNames(existing.hostnames, s.hostnames), s.mac ?? null, named.method,
       ]);
       if (existing.status === 'gone' && s.lastSeenMs > existing.last_seen_ms) {
         const cutoff = await staleCutoff(db, s.host);

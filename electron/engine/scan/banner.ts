@@ -24,27 +24,58 @@ export function printable(buf: Buffer): string {
 export const HTTP_PORTS = new Set([80, 81, 591, 3000, 5000, 7001, 8000, 8001, 8008, 8080, 8081, 8082, 8088, 8888, 9000, 9080, 9090, 9200, 10000]);
 export const HTTP_REQUEST = Buffer.from('HEAD / HTTP/1.0\r\nUser-Agent: portolan\r\n\r\n');
 
+/** How a service name was found: from what the server sent (`evidence`), or from the port's usual name (`table`). */
+export type ServiceMethod = 'evidence' | 'table';
+
+/** Telnet option negotiation: IAC (0xff) followed by WILL, WONT, DO or DONT (RFC 854). */
+function isTelnetNegotiation(raw: Buffer): boolean {
+  return raw.length >= 3 && raw[0] === 0xff && raw[1]! >= 0xfb && raw[1]! <= 0xfe;
+}
+
 /**
- * A service name from the banner when it says who it is, else the port's usual name.
- * The raw bytes are used so binary greetings (MySQL) are recognised too.
+ * A service name from the banner alone, when it says who it is; null otherwise. The raw
+ * bytes are used so binary greetings (MySQL, telnet's option negotiation) are recognised.
  */
-export function guessService(raw: Buffer | null, port: number): string | null {
-  if (raw && raw.length) {
-    const head = raw.subarray(0, 64).toString('latin1');
-    if (head.startsWith('SSH-')) return 'ssh';
-    if (head.startsWith('HTTP/')) return 'http';
-    if (head.startsWith('RFB ')) return 'vnc';
-    if (head.startsWith('+OK')) return 'pop3';
-    if (head.startsWith('* OK') || head.startsWith('* PREAUTH')) return 'imap';
-    if (/^220[ -]/.test(head)) {
-      if (/ftp/i.test(head)) return 'ftp';
-      if (/smtp|mail|postfix|exim|sendmail/i.test(head)) return 'smtp';
-      return port === 21 ? 'ftp' : port === 25 || port === 587 ? 'smtp' : 'ftp-or-smtp';
-    }
-    if (head.startsWith('-ERR') || head.startsWith('-DENIED')) return 'redis';
-    // MySQL/MariaDB: 3-byte length, sequence 0, protocol version 10.
-    if (raw.length > 5 && raw[3] === 0 && raw[4] === 0x0a) return 'mysql';
-    if (head.startsWith('AMQP')) return 'amqp';
+export function bannerService(raw: Buffer | null): string | null {
+  if (!raw || !raw.length) return null;
+  if (isTelnetNegotiation(raw)) return 'telnet';
+  const head = raw.subarray(0, 64).toString('latin1');
+  if (head.startsWith('SSH-')) return 'ssh';
+  if (head.startsWith('HTTP/')) return 'http';
+  if (head.startsWith('RFB ')) return 'vnc';
+  if (head.startsWith('+OK')) return 'pop3';
+  if (head.startsWith('* OK') || head.startsWith('* PREAUTH')) return 'imap';
+  if (/^220[ -]/.test(head)) {
+    if (/ftp/i.test(head)) return 'ftp';
+    if (/smtp|mail|postfix|exim|sendmail/i.test(head)) return 'smtp';
+    return 'ftp-or-smtp';
   }
-  return portName(port);
+  if (head.startsWith('-ERR') || head.startsWith('-DENIED')) return 'redis';
+  // MySQL/MariaDB: 3-byte length, sequence 0, protocol version 10.
+  if (raw.length > 5 && raw[3] === 0 && raw[4] === 0x0a) return 'mysql';
+  if (head.startsWith('AMQP')) return 'amqp';
+  // A plain-text login prompt on a terminal service ("Welcome to telnetd\r\nlogin:"):
+  // what telnet servers greet with once options are settled (or when they send none).
+  const text = raw.subarray(0, BANNER_MAX_BYTES).toString('latin1');
+  if (/telnet/i.test(text) || /(^|[\r\n])[^\r\n]{0,40}(login|username)\s*:\s*$/i.test(text)) return 'telnet';
+  return null;
+}
+
+/**
+ * A service name from the banner when it says who it is, else the port's usual name; and
+ * which of the two it is (a name from evidence beats a port-table guess in the inventory).
+ */
+export function guessServiceMethod(raw: Buffer | null, port: number): { service: string | null; method: ServiceMethod } {
+  const seen = bannerService(raw);
+  if (seen === 'ftp-or-smtp') {
+    const byPort = port === 21 ? 'ftp' : port === 25 || port === 587 ? 'smtp' : null;
+    return { service: byPort ?? seen, method: 'evidence' };
+  }
+  if (seen) return { service: seen, method: 'evidence' };
+  return { service: portName(port), method: 'table' };
+}
+
+/** The service name alone (see guessServiceMethod). */
+export function guessService(raw: Buffer | null, port: number): string | null {
+  return guessServiceMethod(raw, port).service;
 }

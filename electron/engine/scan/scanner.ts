@@ -16,7 +16,7 @@
  * - Engine: the probes go out through a Prober (prober.ts), the native addon or
  *   net.Socket; both answer with the same Attempt, so nothing here depends on which.
  */
-import { guessService, printable } from './banner';
+import { guessServiceMethod, printable, type ServiceMethod } from './banner';
 import { fdCeiling } from './fdlimit';
 import type { Attempt, ProbeState } from './probe';
 import { createProber, engineChoice, type Prober, type ScanEngine, type ScanEngineChoice } from './prober';
@@ -63,6 +63,8 @@ export interface ProbeResult {
   rttUs: number | null;
   banner: string | null;
   service: string | null;
+  /** How `service` was found: from the banner (`evidence`) or the port's usual name (`table`). */
+  serviceMethod?: ServiceMethod;
   attempts: number;
   /** When the final answer came, ms. */
   at: number;
@@ -312,7 +314,8 @@ export class Scanner {
           if (p.port === this.ports[0]) this.sink.warn(`${h.addr} is a network or broadcast address; the OS refused to connect to it (${a.reason})`);
         }
         const banner = a.banner ? printable(a.banner) : null;
-        this.final(p, { state, reason, rttUs: a.rttUs, banner, service: state === 'open' ? guessService(a.banner, p.port) : null });
+        const guess = state === 'open' ? guessServiceMethod(a.banner, p.port) : null;
+        this.final(p, { state, reason, rttUs: a.rttUs, banner, service: guess?.service ?? null, ...(guess ? { serviceMethod: guess.method } : {}) });
         break;
       }
       case 'timeout':

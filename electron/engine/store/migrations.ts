@@ -376,4 +376,15 @@ ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;   -- OS process id
 ALTER TABLE jobs ADD COLUMN owner_host TEXT;     -- host name the process ran on
 `,
   },
+  {
+    version: 7,
+    name: 'service name method',
+    sql: `
+-- How services.service was found: 'evidence' (a banner, payload sniffing, nmap
+-- method="probed") or 'table' (the port's usual name: our port list, nmap method="table").
+-- A name from evidence replaces a table guess; NULL for rows stored before (a name equal
+-- to the port list's name counts as a table guess then). See docs/inventory.md.
+ALTER TABLE services ADD COLUMN service_method TEXT;
+`,
+  },
 ];

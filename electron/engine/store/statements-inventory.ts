@@ -5,18 +5,20 @@
  */
 export const INVENTORY_STATEMENTS = {
   // (host, proto, port)
-  invFind: `SELECT id, status, service, insecure, last_seen_ms, prev_status, hostnames, mac FROM services WHERE host = ? AND proto = ? AND port = ?`,
+  invFind: `SELECT id, status, service, service_method, insecure, last_seen_ms, prev_status, hostnames, mac FROM services WHERE host = ? AND proto = ? AND port = ?`,
   // (host, host_key, proto, port, evidence, evidence_rank, confidence, service, banner, first_seen_ms, last_seen_ms,
-  //  created_at, status_changed_at, insecure, hostnames, mac)
-  invInsert: `INSERT INTO services (host, host_key, proto, port, evidence, evidence_rank, confidence, status, service, banner, first_seen_ms, last_seen_ms, created_at, status_changed_at, insecure, hostnames, mac)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  //  created_at, status_changed_at, insecure, hostnames, mac, service_method)
+  invInsert: `INSERT INTO services (host, host_key, proto, port, evidence, evidence_rank, confidence, status, service, banner, first_seen_ms, last_seen_ms, created_at, status_changed_at, insecure, hostnames, mac, service_method)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // Merge new evidence: strongest evidence (then surest confidence) wins, the seen window only widens.
-  // (evidence, evidence_rank, confidence, conf_rank, service, first_seen_ms, last_seen_ms, id, banner, insecure, hostnames, mac)
+  // The service name is chosen by inventory.ts (a name from evidence beats a port-table guess).
+  // (evidence, evidence_rank, confidence, conf_rank, service, first_seen_ms, last_seen_ms, id, banner, insecure, hostnames, mac, service_method)
   invMerge: `UPDATE services SET
       evidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?1 ELSE evidence END,
       confidence = CASE WHEN ?2 > evidence_rank OR (?2 = evidence_rank AND ?4 > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN ?3 ELSE confidence END,
       evidence_rank = MAX(evidence_rank, ?2),
-      service = COALESCE(service, ?5),
+      service = ?5,
+      service_method = ?13,
       first_seen_ms = MIN(first_seen_ms, ?6),
       last_seen_ms = MAX(last_seen_ms, ?7),
       banner = COALESCE(banner, ?9),
