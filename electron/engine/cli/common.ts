@@ -1,5 +1,6 @@
 /** Helpers every CLI command shares. */
-import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { constants, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defaultDbPath } from '../store/paths';
 
@@ -88,6 +89,30 @@ function refuseDatabase(out: string, target: string, database: string): void {
     const st = statSync(file, { throwIfNoEntry: false });
     const same = canonical(file) === target || (t && st && t.dev === st.dev && t.ino === st.ino);
     if (same) throw new Error(`cannot write ${quote(out)}: it is ${what} (${quote(file)}); choose another path`);
+  }
+}
+
+/**
+ * Reads a text file named on the command line, refusing anything but a regular file as
+ * ingest does: a FIFO with no writer would block the read for ever, a device never ends.
+ * Opened non-blocking and checked on the open handle, so nothing can be swapped in
+ * between the check and the read.
+ */
+export async function readRegularText(path: string): Promise<string> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new Error(`${path}: is a folder, not a file`);
+    if (!st.isFile()) throw new Error(`${path}: not a regular file (${kindOf(st)}); save it to a file first`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
   }
 }
 

@@ -5,7 +5,7 @@
  * diff: 0 same, 1 different, 2 error; verify: 0 intact, 1 altered, 2 error.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExportFormat } from '../../../shared/snapshots';
@@ -16,7 +16,7 @@ import { exportSnapshot } from '../../snapshots/exports';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
 import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
-import { dbPath, outputTarget, UsageError } from '../common';
+import { dbPath, outputTarget, readRegularText, UsageError } from '../common';
 
 export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
       Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
@@ -128,7 +128,7 @@ async function exportCmd(args: string[]): Promise<number> {
 /** A diff operand: a snapshot id in the database, or an exported JSON file (verified first). */
 async function operand(arg: string, engine: () => Promise<Engine>): Promise<SealedSnapshot> {
   if (/^\d+$/.test(arg)) return (await getSnapshot((await engine()).db, Number(arg))).doc;
-  const parsed = parseSealedText(await readFile(arg, 'utf8'));
+  const parsed = parseSealedText(await readRegularText(arg));
   const v = parsed.ok ? verifyDocument(parsed.doc) : null;
   if (!parsed.ok || !v?.ok) throw new Error(`${arg} fails verification (${parsed.ok ? (v?.problems[0]?.what ?? 'altered') : parsed.problem.what}); refusing to diff altered evidence`);
   return parsed.doc as SealedSnapshot;
@@ -160,7 +160,7 @@ async function verify(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
     if (positionals.length !== 1) throw new UsageError('verify needs one exported snapshot file');
     if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
-    const report = verifyText(await readFile(positionals[0]!, 'utf8'));
+    const report = verifyText(await readRegularText(positionals[0]!));
     const problems: Problem[] = [...report.problems];
     if (values.db !== undefined) {
       // Checking against a database that is not there is an error, not a finding.
