@@ -366,15 +366,22 @@ export class FlowTable {
     return tsUs - last > (flow.closed ? this.tcpClosedUs : this.tcpIdleUs);
   }
 
-  /** Finishes flows idle past their timeout, by capture time. */
-  sweep(): void {
+  /**
+   * Finishes flows idle past their timeout, by capture time. `budgetMs`: stop after
+   * about that long (live capture, so a burst of closes does not hold the event loop);
+   * the rest wait for the next sweep.
+   */
+  sweep(budgetMs = Infinity): void {
     this.sinceSweep = 0;
+    const t0 = performance.now();
+    let n = 0;
     for (const [key, flow] of this.flows) {
       const last = Math.max(flow.a.lastUs, flow.b.lastUs);
       const limit = flow.proto === 'udp' ? this.udpIdleUs : flow.closed ? this.tcpClosedUs : this.tcpIdleUs;
       if (this.nowUs - last > limit) {
         this.finish(flow);
         this.flows.delete(key);
+        if ((++n & 255) === 0 && performance.now() - t0 > budgetMs) return;
       }
     }
   }
