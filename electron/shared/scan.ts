@@ -74,6 +74,7 @@ export const ScanStart = z
     /** Probes per second; null or absent: no limit. */
     rate: z.number().int().min(1).max(1_000_000).nullable().optional(),
     bannerWaitMs: z.number().int().min(0).max(10_000).optional(),
+    /** Send `HEAD / HTTP/1.0` to every open port, any number, that sent nothing within the banner wait. */
     httpProbe: z.boolean().optional(),
     /** Required for large sweeps (see ScanEstimate.large). */
     confirmLarge: z.boolean().default(false),

@@ -20,8 +20,11 @@ export function printable(buf: Buffer): string {
   return out;
 }
 
-/** Ports where a minimal HTTP request is worth sending when the server says nothing. */
-export const HTTP_PORTS = new Set([80, 81, 591, 3000, 5000, 7001, 8000, 8001, 8008, 8080, 8081, 8082, 8088, 8888, 9000, 9080, 9090, 9200, 10000]);
+/**
+ * What `--http` sends to an open port that stayed silent for the whole banner wait, on
+ * any port: HTTP servers wait for the client, and which ports serve HTTP is anyone's
+ * choice (18080, 3001, …), so no list of "HTTP ports" decides it.
+ */
 export const HTTP_REQUEST = Buffer.from('HEAD / HTTP/1.0\r\nUser-Agent: portolan\r\n\r\n');
 
 /** How a service name was found: from what the server sent (`evidence`), or from the port's usual name (`table`). */

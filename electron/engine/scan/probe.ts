@@ -18,7 +18,7 @@
  * the scanner backs off and retries.
  */
 import { Socket } from 'node:net';
-import { BANNER_MAX_BYTES, HTTP_PORTS, HTTP_REQUEST } from './banner';
+import { BANNER_MAX_BYTES, HTTP_REQUEST } from './banner';
 
 export type ProbeState = 'open' | 'closed' | 'filtered' | 'error';
 
@@ -135,7 +135,7 @@ export function probeOnce(host: string, port: number, family: 4 | 6, opts: Probe
         timer = setTimeout(done, Math.min(50, opts.bannerWaitMs));
       });
       timer = setTimeout(() => {
-        if (size || asked || !opts.httpProbe || !HTTP_PORTS.has(port)) return done();
+        if (size || asked || !opts.httpProbe) return done();
         asked = true;
         s.write(HTTP_REQUEST);
         timer = setTimeout(done, opts.bannerWaitMs);

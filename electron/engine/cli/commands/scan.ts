@@ -24,7 +24,10 @@ export const SCAN_HELP = `  portolan scan TARGET... --ports SPEC [--exclude T]..
                [--timeout MS] [--retries N] [--rate N] [--banner-wait MS] [--http]
                [--confirm-large] [--all-states] [--format tsv|json] [--db PATH]
       Connect-scan the targets typed (addresses, CIDR, 192.0.2.1-20, hostnames).
-      Ports: 22,80,8000-8100 | all | top:N. Open ports become inventory evidence 'scan'.`;
+      Ports: 22,80,8000-8100 | all | top:N. Open ports become inventory evidence 'scan'.
+      --banner-wait MS: how long to read an open port's greeting (default 500, 0: none).
+      --http: to every open port that sent nothing within the banner wait, on any
+      port number, send 'HEAD / HTTP/1.0' and read the answer as its banner.`;
 
 function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
