@@ -21,13 +21,17 @@ import { cmdServices } from './commands/services';
 import { cmdSnapshot, SNAPSHOT_HELP } from './commands/snapshot';
 import { cmdTags } from './commands/tags';
 import { cmdControl } from './commands/control';
+import { CAPTURES_HELP, cmdCaptures } from './commands/captures';
+import { cmdScans, SCANS_HELP } from './commands/scans';
 
 const HELP = `portolan ${VERSION} — which hosts listen on which ports
 
 Usage:
   portolan ingest FILE... [--protocols LIST] [--ignore LIST] [--db PATH] [--json]
       Read pcap/pcapng files; store flows and the listening services they reveal.
+      Prints each file's capture id (flows --capture N, capture:N sources).
 ${CAPTURE_HELP}
+${CAPTURES_HELP}
 ${FLOWS_HELP}
   portolan services [--db PATH] [--status new|approved|flagged|gone|ignored|all]
                     [--since ISO|DURATION] [--host A] [--subnet CIDR] [--port N]
@@ -43,6 +47,7 @@ ${RULES_HELP}
   portolan serve [--port N] [--db PATH]
       Serve the app's UI and API on 127.0.0.1 (URL with a session token is printed).
 ${SCAN_HELP}
+${SCANS_HELP}
 ${SNAPSHOT_HELP}
 
 The database defaults to ${defaultDbPath()} (or $PORTOLAN_DB).
@@ -63,6 +68,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   snapshot: cmdSnapshot,
   tags: cmdTags,
   control: cmdControl,
+  captures: cmdCaptures,
+  scans: cmdScans,
 };
 
 export async function main(argv: string[]): Promise<number> {

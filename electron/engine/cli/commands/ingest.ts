@@ -60,7 +60,7 @@ export async function cmdIngest(args: string[]): Promise<number> {
           ? `${f.path}: failed: ${f.error}`
           : f.status === 'skipped'
             ? `${f.path}: ${f.captureId ? `already ingested (capture ${f.captureId}), skipped` : ((f.warnings as string[] | undefined)?.[0] ?? 'skipped')}`
-            : `${f.path}: ${n(f.packets, 'packet', 'packets')}, ${n(f.flows, 'flow', 'flows')}, ${n(f.listeners, 'listening service', 'listening services')} (${f.added} new)${typeof f.filteredOut === 'number' ? `, ${n(f.filteredOut, 'packet', 'packets')} outside the protocol choice` : ''}${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
+            : `${f.path}: capture ${f.captureId}, ${n(f.packets, 'packet', 'packets')}, ${n(f.flows, 'flow', 'flows')}, ${n(f.listeners, 'listening service', 'listening services')} (${f.added} new)${typeof f.filteredOut === 'number' ? `, ${n(f.filteredOut, 'packet', 'packets')} outside the protocol choice` : ''}${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
         // A failure is reported once, on stderr, below.
         if (f.status !== 'failed') process.stdout.write(line + '\n');
         for (const w of (f.warnings as string[] | undefined) ?? []) if (f.status !== 'skipped') process.stderr.write(`portolan: warning: ${f.path}: ${w}\n`);
