@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { errorLine, evidenceLabel, formatBytes, formatUtc, pagerSummary } from '../../renderer/src/lib/format';
+import { errorLine, evidenceLabel, formatBytes, formatUtc, pagerSummary, parseUtcInput } from '../../renderer/src/lib/format';
 import { byNewest, isFinal, progressText, resultEntries, shouldReplace } from '../../renderer/src/lib/jobs';
 import { ariaSort, nextSort, pageOffset } from '../../renderer/src/lib/query';
 import { coalesce } from '../../renderer/src/lib/timing';
@@ -7,6 +7,24 @@ import { visibleRange } from '../../renderer/src/lib/windowing';
 import { parseRoute, routeHref } from '../../renderer/src/composables/useHashRoute';
 import { rowCells } from '../../renderer/src/composables/useServiceList';
 import { jobSnapshot, serviceRow } from './memory-engine';
+
+describe('parseUtcInput (expiry fields: ISO 8601, read in UTC)', () => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  it('reads a date as midnight UTC, a time without a zone as UTC, and honours an offset', () => {
+    expect(parseUtcInput('')).toEqual({ ok: true, iso: null });
+    expect(parseUtcInput(' 2025-06-30 ')).toEqual({ ok: true, iso: '2025-06-30T00:00:00.000Z' });
+    expect(parseUtcInput('2025-06-30T18:00')).toEqual({ ok: true, iso: '2025-06-30T18:00:00.000Z' });
+    expect(parseUtcInput('2025-06-30 18:00:05Z')).toEqual({ ok: true, iso: '2025-06-30T18:00:05.000Z' });
+    expect(parseUtcInput('2025-06-30T18:00+02:00')).toEqual({ ok: true, iso: '2025-06-30T16:00:00.000Z' });
+  });
+  it('refuses locale dates, impossible dates and, for an expiry, the past', () => {
+    for (const bad of ['06/30/2025', '30.06.2025', '2025-02-30', '2025-06-30T24:00', 'tomorrow']) {
+      expect(parseUtcInput(bad), bad).toMatchObject({ ok: false, message: expect.stringContaining('2025-06-30T18:00Z') });
+    }
+    expect(parseUtcInput('2024-12-31', { future: true, nowMs: now })).toEqual({ ok: false, message: '2024-12-31T00:00:00Z is already past' });
+    expect(parseUtcInput('2025-01-02', { future: true, nowMs: now })).toMatchObject({ ok: true });
+  });
+});
 
 describe('format', () => {
   it('shows times as ISO 8601 UTC to the second, whatever offset they came with', () => {

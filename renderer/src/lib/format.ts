@@ -43,3 +43,36 @@ export function formatBytes(n: number): string {
   }
   return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
 }
+
+export type UtcInput = { ok: true; iso: string | null } | { ok: false; message: string };
+
+const UTC_INPUT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A time typed as ISO 8601, read in UTC like every time the app shows: `2025-06-30`
+ * (midnight UTC), `2025-06-30T18:00`, `2025-06-30T18:00:00Z`; an explicit offset
+ * (`+02:00`) is honoured. Empty is "no time" (`iso: null`). A browser date picker would
+ * show the user's locale (mm/dd/yyyy) and local midnight; this keeps one format.
+ * With `future`, a time already past is refused (an expiry that ended at once).
+ */
+export function parseUtcInput(text: string, opts: { future?: boolean; nowMs?: number } = {}): UtcInput {
+  const t = text.trim();
+  if (!t) return { ok: true, iso: null };
+  const m = UTC_INPUT.exec(t);
+  const bad: UtcInput = { ok: false, message: `not a UTC date or time: ${t.slice(0, 40)} (use 2025-06-30 or 2025-06-30T18:00Z)` };
+  if (!m) return bad;
+  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1, 7) as string[];
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const back = new Date(ms);
+  // Date.UTC rolls 2025-02-30 over to March; a real date reads back the same.
+  if (back.getUTCMonth() !== Number(mo) - 1 || back.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return bad;
+  const zone = m[7];
+  let offsetMin = 0;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    offsetMin = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]));
+  }
+  const at = ms - offsetMin * 60_000;
+  if (opts.future && at <= (opts.nowMs ?? Date.now())) return { ok: false, message: `${formatUtc(new Date(at).toISOString())} is already past` };
+  return { ok: true, iso: new Date(at).toISOString() };
+}
