@@ -34,6 +34,11 @@ export interface EngineOptions {
   transport?: AppInfo['transport'];
   /** Who reviews through this engine (history's actor); default $PORTOLAN_USER or the OS user. */
   user?: string;
+  /**
+   * Read only (a database that cannot be written): no migrations, no job recovery, no
+   * gone sweep; the inventory is shown as stored. For commands that only read.
+   */
+  readOnly?: boolean;
 }
 
 type Handlers = { [C in RequestChannel]: (input: ReturnType<typeof parseInput<C>>) => Promise<RequestOutput<C>> };
@@ -85,8 +90,9 @@ export class Engine {
   }
 
   static async open(opts: EngineOptions): Promise<Engine> {
-    const db = await Db.open(opts.dbPath);
+    const db = await Db.open(opts.dbPath, { readOnly: opts.readOnly });
     const engine = new Engine(db, opts);
+    if (opts.readOnly) return engine;
     await engine.jobs.recover();
     await engine.inventory.start();
     await db.run('scanRunsInterrupt');

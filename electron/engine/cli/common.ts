@@ -1,7 +1,8 @@
 /** Helpers every CLI command shares. */
-import { constants, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { Engine } from '../engine';
 import { defaultDbPath } from '../store/paths';
 
 /** A wrong command line: exit code 2. */
@@ -13,6 +14,29 @@ export function dbPath(v: string | undefined): string {
   if (v === undefined) return defaultDbPath();
   if (v.trim() === '') throw new UsageError('--db needs a path');
   return resolve(v);
+}
+
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the engine for a command. `read`: a command that only reads (services, flows,
+ * snapshot list/show/export/diff/verify, review --history, rules list, tags list). Such a
+ * command opens an existing database that cannot be written (read-only file, folder or
+ * mount, immutable file) read-only instead of failing, and shows it as stored: no
+ * schema upgrade, no job recovery, no gone sweep. A database it can write is opened as
+ * every command opens it, so the gone sweep keeps statuses current.
+ */
+export async function openEngine(db: string | undefined, mode: 'read' | 'write' = 'write'): Promise<Engine> {
+  const path = dbPath(db);
+  const readOnly = mode === 'read' && statSync(path, { throwIfNoEntry: false })?.isFile() === true && !(canWrite(path) && canWrite(dirname(path)));
+  return Engine.open({ dbPath: path, readOnly });
 }
 
 /** What a file system entry is, in words, for "… is not a regular file" messages. */

@@ -53,10 +53,17 @@ export class Db {
   private constructor(
     private readonly raw: sqlite3.Database,
     readonly path: string,
+    /** Opened with OPEN_READONLY: every write fails, nothing was migrated. */
+    readonly readOnly = false,
   ) {}
 
-  /** Opens (creating if needed) the database at `path` and runs pending migrations. */
-  static async open(path: string): Promise<Db> {
+  /**
+   * Opens (creating if needed) the database at `path` and runs pending migrations.
+   * `readOnly`: opens an existing file for reading only (a read-only file, folder or
+   * mount): no migrations, and a schema older than this code's is an error.
+   */
+  static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<Db> {
+    if (opts.readOnly) return Db.openReadOnly(path);
     if (path !== ':memory:') prepareFolder(path);
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
       const d = new sqlite3.Database(path, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (err) =>
@@ -80,12 +87,57 @@ export class Db {
   }
 
   /**
+   * A WAL database opened read-only still needs its -shm file: in a folder that cannot
+   * be written, where it does not exist, SQLite refuses every read. Then the file is
+   * opened as immutable (no locks, no -shm): safe there, as no writer can exist without
+   * creating a -wal file in that same folder.
+   */
+  private static async openReadOnly(path: string): Promise<Db> {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) throw new StoreError(`cannot open the database ${path}: no such file`);
+    if (!st.isFile()) throw new StoreError(`cannot open the database ${path}: not a regular file`);
+    const connect = (name: string, flags: number): Promise<sqlite3.Database> =>
+      new Promise((resolve, reject) => {
+        const d = new sqlite3.Database(name, flags, (err) => (err ? reject(new StoreError(`cannot open the database ${path}: ${err.message}`)) : resolve(d)));
+      });
+    const versions = (d: sqlite3.Database): Promise<Set<number>> =>
+      new Promise((resolve, reject) => d.all('SELECT version FROM schema_migrations', (err: Error | null, rows: Array<{ version: number }>) => (err ? reject(err) : resolve(new Set(rows.map((r) => r.version))))));
+    let raw = await connect(path, sqlite3.OPEN_READONLY);
+    let applied: Set<number>;
+    try {
+      applied = await versions(raw);
+    } catch (err) {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+      const code = (err as { code?: string }).code;
+      if (code !== 'SQLITE_READONLY' && code !== 'SQLITE_CANTOPEN') throw new StoreError(`cannot read the database ${path}: ${(err as Error).message}`);
+      const uri = `file:${resolve(path).split('/').map(encodeURIComponent).join('/')}?immutable=1`;
+      raw = await connect(uri, sqlite3.OPEN_READONLY | sqlite3.OPEN_URI);
+      try {
+        applied = await versions(raw);
+      } catch (err2) {
+        await new Promise<void>((resolve) => raw.close(() => resolve()));
+        throw new StoreError(`cannot read the database ${path}: ${(err2 as Error).message}`);
+      }
+    }
+    const db = new Db(raw, path, true);
+    const missing = MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
+    if (missing.length) {
+      await db.close().catch(() => undefined);
+      throw new StoreError(
+        `the database ${path} was written by an older Portolan (schema lacks migration ${missing.join(', ')}) and cannot be upgraded because it cannot be written: open it once with write access, or read it with that older version`,
+      );
+    }
+    await db.exec('PRAGMA busy_timeout = 60000');
+    return db;
+  }
+
+  /**
    * A write the file system refuses (read-only file, full disk) is named in words, with
    * the database's path; other errors pass unchanged (callers match constraint errors).
    */
   private explain(err: Error): Error {
     const code = (err as { code?: string }).code;
-    const why = code === 'SQLITE_READONLY' ? 'the file is read-only' : code === 'SQLITE_FULL' ? 'the disk is full' : null;
+    const why = code === 'SQLITE_READONLY' ? (this.readOnly ? 'it was opened read-only (it cannot be written)' : 'the file is read-only') : code === 'SQLITE_FULL' ? 'the disk is full' : null;
     return why ? new StoreError(`cannot write to the database ${this.path}: ${why}`) : err;
   }
 

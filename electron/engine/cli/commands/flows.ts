@@ -6,8 +6,7 @@
  * Times are ISO 8601 UTC with microseconds.
  */
 import { parseArgs } from 'node:util';
-import { Engine } from '../../engine';
-import { dbPath, UsageError } from '../common';
+import { openEngine, UsageError } from '../common';
 
 export const FLOW_COLUMNS = [
   'capture', 'transport', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'start', 'end', 'packets_in', 'packets_out',
@@ -93,7 +92,7 @@ export async function cmdFlows(args: string[]): Promise<number> {
   if (capture !== null && !(Number.isInteger(capture) && capture > 0)) throw new UsageError('--capture must be a capture id (a positive whole number)');
   const limit = values.limit === undefined ? Infinity : /^\d{1,15}$/.test(values.limit) ? Number(values.limit) : NaN;
   if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0))) throw new UsageError('--limit must be a positive whole number');
-  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const engine = await openEngine(values.db, 'read');
   try {
     // A capture that does not exist is an error, not an empty list.
     if (capture !== null && !(await engine.db.query('SELECT 1 FROM captures WHERE id = ?', [capture])).length) {

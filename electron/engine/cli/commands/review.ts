@@ -10,9 +10,8 @@
 import { parseArgs } from 'node:util';
 import { StatusFilter } from '../../../shared/model';
 import type { HistoryEvent, ReviewAction } from '../../../shared/inventory';
-import { Engine } from '../../engine';
 import { findServiceId } from '../../inventory/review';
-import { dbPath, UsageError } from '../common';
+import { openEngine, UsageError } from '../common';
 import { servicesTable } from '../format';
 import { FILTER_OPTIONS, parseFilter, parseServiceKey, parseTime, type ServiceKey } from '../inventory-args';
 
@@ -78,7 +77,7 @@ export async function cmdReview(args: string[]): Promise<number> {
   }
   const expiresAt = values.expires === undefined ? undefined : parseTime('--expires', values.expires, 1);
 
-  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const engine = await openEngine(values.db, action === 'history' ? 'read' : 'write');
   try {
     const ids: number[] = [];
     for (const t of targets) {

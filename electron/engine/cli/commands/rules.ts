@@ -7,9 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { Rule } from '../../../shared/inventory';
-import { Engine } from '../../engine';
 import { goneAfterDays } from '../../inventory/gone';
-import { dbPath, UsageError } from '../common';
+import { openEngine, UsageError } from '../common';
 import { parseFilter, parseTime } from '../inventory-args';
 
 export const RULES_HELP = `  portolan rules [list] [--json]
@@ -80,7 +79,7 @@ export async function cmdRules(args: string[]): Promise<number> {
   // Any whole number is a well-formed rule id; one that names no rule is "not found" (exit 1), not a wrong command line.
   if (sub === 'delete' && (rest.length !== 1 || !/^\d+$/.test(rest[0]!))) throw new UsageError('rules delete takes one rule id, a whole number (portolan rules list shows them)');
   if (sub === 'gone-after' && (rest.length !== 1 || !/^\d{1,5}$/.test(rest[0]!))) throw new UsageError('rules gone-after takes a number of days, 0 to 99999');
-  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const engine = await openEngine(values.db, sub === 'list' ? 'read' : 'write');
   try {
     if (sub === 'list') {
       const rules = await engine.handle('rules.list', {});

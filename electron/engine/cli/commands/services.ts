@@ -11,7 +11,7 @@ import { StatusFilter } from '../../../shared/model';
 import type { ServiceRow } from '../../../shared/model';
 import type { ServicesQuery } from '../../../shared/contract';
 import { Engine } from '../../engine';
-import { dbPath, UsageError } from '../common';
+import { openEngine, UsageError } from '../common';
 import { servicesCsv, servicesTable, servicesTsv } from '../format';
 import { FILTER_OPTIONS, parseFilter, parseTime } from '../inventory-args';
 
@@ -37,7 +37,7 @@ export async function cmdServices(args: string[]): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError('--format must be table, tsv, csv, json or jsonl');
   const since = values.since === undefined ? undefined : parseTime('--since', values.since, -1);
   const filter = parseFilter(values);
-  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const engine = await openEngine(values.db, 'read');
   try {
     const rows = await allServices(engine, status.data, { ...filter, since });
     const out =

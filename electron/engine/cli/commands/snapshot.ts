@@ -16,7 +16,7 @@ import { exportSnapshot } from '../../snapshots/exports';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
 import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
-import { dbPath, outputTarget, readRegularText, UsageError } from '../common';
+import { dbPath, openEngine, outputTarget, readRegularText, UsageError } from '../common';
 
 export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
       Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
@@ -30,9 +30,10 @@ export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME]
       Check an exported snapshot offline; names what was altered. Exit 0 intact, 1 altered, 2 error.`;
 
 const out = (s: string): boolean => process.stdout.write(s);
+const count = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-async function withEngine<T>(db: string | undefined, fn: (e: Engine) => Promise<T>): Promise<T> {
-  const engine = await Engine.open({ dbPath: dbPath(db) });
+async function withEngine<T>(db: string | undefined, fn: (e: Engine) => Promise<T>, mode: 'read' | 'write' = 'read'): Promise<T> {
+  const engine = await openEngine(db, mode);
   try {
     return await fn(engine);
   } finally {
@@ -48,9 +49,9 @@ function snapshotId(v: string | undefined, what = 'ID'): number {
 
 async function save(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { db: { type: 'string' }, note: { type: 'string', default: '' }, by: { type: 'string', default: '' }, scope: { type: 'string', default: 'all' } } });
-  const r = await withEngine(values.db, (e) => takeSnapshot(e.db, { note: values.note, by: values.by, scope: values.scope }));
+  const r = await withEngine(values.db, (e) => takeSnapshot(e.db, { note: values.note, by: values.by, scope: values.scope }), 'write');
   out(`${r.id}\n`);
-  process.stderr.write(`snapshot ${r.id} sealed: sha256 ${r.sha256} (${r.doc.snapshot.hosts.length} hosts, ${r.doc.snapshot.services.length} services)\n`);
+  process.stderr.write(`snapshot ${r.id} sealed: sha256 ${r.sha256} (${count(r.doc.snapshot.hosts.length, 'host')}, ${count(r.doc.snapshot.services.length, 'service')})\n`);
   return 0;
 }
 
@@ -93,7 +94,7 @@ async function show(args: string[]): Promise<number> {
         `seal       ${doc.seal.sha256} (${entry?.seal ?? 'unknown'})`,
         `previous   ${meta.prevSha256 ?? 'none'}`,
         `hosts ${m.hosts}, services listening ${m.found}: approved ${m.approved}, unapproved ${m.unapproved} (new ${m.new}, flagged ${m.flagged}), ignored ${m.ignored}, insecure ${m.insecure}, gone ${m.gone}`,
-        `evidence   ${doc.snapshot.sources.captures.length} captures, ${doc.snapshot.sources.scans.length} scans, ${doc.snapshot.sources.imports.length} imports`,
+        `evidence   ${count(doc.snapshot.sources.captures.length, 'capture')}, ${count(doc.snapshot.sources.scans.length, 'scan')}, ${count(doc.snapshot.sources.imports.length, 'import')}`,
         ...(entry?.problems ?? []).map((p) => `problem    ${p}`),
       ].join('\n') + '\n',
     );
@@ -140,7 +141,7 @@ async function diff(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'tsv' } } });
     if (positionals.length !== 2) throw new UsageError('diff needs two snapshots: ID or exported FILE.json, twice');
     if (!['tsv', 'json'].includes(values.format)) throw new UsageError('--format must be tsv or json');
-    const open = async (): Promise<Engine> => (engine ??= await Engine.open({ dbPath: dbPath(values.db) }));
+    const open = async (): Promise<Engine> => (engine ??= await openEngine(values.db, 'read'));
     const a = await operand(positionals[0]!, open);
     const b = await operand(positionals[1]!, open);
     const d = diffSnapshots(a, b);
@@ -169,9 +170,9 @@ async function verify(args: string[]): Promise<number> {
     }
     const ok = problems.length === 0;
     if (values.format === 'json') out(JSON.stringify({ ...report, ok, problems }, null, 2) + '\n');
-    else if (ok) out(`OK: snapshot ${report.id} taken ${report.takenAt}, ${report.hosts} hosts, ${report.services} services, seal ${report.sha256}${values.db !== undefined ? ', matches the database and its chain' : ''}\n`);
+    else if (ok) out(`OK: snapshot ${report.id} taken ${report.takenAt}, ${count(report.hosts, 'host')}, ${count(report.services, 'service')}, seal ${report.sha256}${values.db !== undefined ? ', matches the database and its chain' : ''}\n`);
     else {
-      out(`ALTERED: ${positionals[0]} (snapshot ${report.id ?? '?'}) — ${problems.length} problem(s):\n`);
+      out(`ALTERED: ${positionals[0]} (snapshot ${report.id ?? '?'}) — ${count(problems.length, 'problem')}:\n`);
       for (const p of problems) out(`  ${p.where}: ${p.what}\n`);
     }
     return ok ? 0 : 1;

@@ -4,10 +4,9 @@
  * A CIDR block names every inventory host inside it at that moment.
  */
 import { parseArgs } from 'node:util';
-import { Engine } from '../../engine';
 import { defaultActor } from '../../inventory/service';
 import { addTag, hostsNamed, listTags, removeTag, TagError } from '../../inventory/tags';
-import { dbPath, UsageError } from '../common';
+import { openEngine, UsageError } from '../common';
 
 export async function cmdTags(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
@@ -15,7 +14,7 @@ export async function cmdTags(args: string[]): Promise<number> {
   if (!sub || !['add', 'remove', 'list'].includes(sub)) throw new UsageError("tags needs 'add TAG HOST|CIDR...', 'remove TAG HOST|CIDR...' or 'list'");
   if (sub !== 'list' && (!tag || targets.length === 0)) throw new UsageError(`tags ${sub} needs a tag and at least one host or CIDR block`);
   if (!['table', 'tsv', 'json'].includes(values.format)) throw new UsageError('--format must be table, tsv or json');
-  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const engine = await openEngine(values.db, sub === 'list' ? 'read' : 'write');
   try {
     if (sub === 'list') {
       const rows = await listTags(engine.db);
