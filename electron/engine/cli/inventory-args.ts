@@ -53,6 +53,8 @@ export function parseFilter(values: { host?: string; subnet?: string; port?: str
     const v = values[k];
     if (v === undefined) continue;
     try {
+      // fe80::1%eth0: the zone names a local interface; stored addresses never carry one.
+      if (/%/.test(v)) throw new Error(`${JSON.stringify(v.slice(0, 64))} has a zone id (%…); addresses are stored without it: give ${JSON.stringify(v.slice(0, v.indexOf('%')).slice(0, 64))}`);
       const r = keyRange(v);
       if (k === 'host' && r.lo !== r.hi) throw new Error('--host takes one address; use --subnet for a range');
       // One address is the narrowest subnet: the query has one address-range filter.

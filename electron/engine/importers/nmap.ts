@@ -162,8 +162,15 @@ export function parseReport(raw: string): ParsedReport {
     const pick = addrs.find((a) => str(a.addrtype) === 'ipv4' || str(a.addrtype) === null) ?? addrs.find((a) => str(a.addrtype) === 'ipv6');
     const macText = str(addrs.find((a) => str(a.addrtype) === 'mac')?.addr)?.toLowerCase() ?? null;
     let address: string;
+    // A link-local IPv6 address may carry its zone (fe80::1%eth0): the scanning machine's
+    // interface, not part of the host's address, so it is dropped (and said once).
+    let addrText = str(pick?.addr) ?? '';
+    if (addrText.includes(':') && addrText.includes('%')) {
+      addrText = addrText.slice(0, addrText.indexOf('%'));
+      count('IPv6 addresses with a zone id (fe80::1%eth0), stored without it (the zone names the scanning machine\'s interface)');
+    }
     try {
-      address = normalizeHost(str(pick?.addr) ?? '');
+      address = normalizeHost(addrText);
     } catch {
       count('hosts without a usable IP address, skipped');
       continue;
