@@ -143,7 +143,9 @@ export function parseReport(raw: string): ParsedReport {
   } catch (err) {
     throw new ImportFormatError(`unreadable XML: ${(err as Error).message}`);
   }
-  const run = arr(doc.nmaprun)[0];
+  // A root with no attributes and no children (<nmaprun></nmaprun>, or what a file cut
+  // off inside its first <host> repairs to) parses as text: an empty run, not a wrong root.
+  const run = typeof doc.nmaprun === 'string' ? {} : arr(doc.nmaprun)[0];
   if (!run) {
     const root = Object.keys(doc)[0] ?? 'nothing';
     throw new ImportFormatError(`not an nmap or masscan XML report (the root element is <${root}>, not <nmaprun>)`);
