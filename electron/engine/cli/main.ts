@@ -24,35 +24,59 @@ import { cmdControl } from './commands/control';
 import { CAPTURES_HELP, cmdCaptures } from './commands/captures';
 import { cmdScans, SCANS_HELP } from './commands/scans';
 
+const INGEST_HELP = `  portolan ingest FILE... [--protocols LIST] [--ignore LIST] [--db PATH] [--json]
+      Read pcap/pcapng files; store flows and the listening services they reveal.
+      Prints each file's capture id (flows --capture N, capture:N sources).`;
+
+const SERVICES_HELP = `  portolan services [--db PATH] [--status new|approved|flagged|gone|ignored|all]
+                    [--since ISO|DURATION] [--host A] [--subnet CIDR] [--port N]
+                    [--proto P] [--insecure] [--format table|tsv|csv|json|jsonl]
+      List the inventory (one row per host, proto, port). --since: first stored since.`;
+
+const TAGS_HELP = `  portolan tags add|remove TAG HOST|CIDR... | portolan tags list [--format table|tsv|json]
+      Scope tags on hosts (CDE, BES Cyber System); snapshot save --scope tag:CDE.`;
+
+const CONTROL_HELP = `  portolan control HOST:PORT/PROTO... --note TEXT
+      Record the compensating control of an insecure service (PCI DSS 1.2.6);
+      --note '' clears it. On a service not marked insecure it warns and records it.`;
+
+const SERVE_HELP = `  portolan serve [--port N] [--db PATH]
+      Serve the app's UI and API on 127.0.0.1 (URL with a session token is printed).`;
+
+/** Each command's help, in the order the global help lists them. */
+const COMMAND_HELP: Record<string, string> = {
+  ingest: INGEST_HELP,
+  capture: CAPTURE_HELP,
+  captures: CAPTURES_HELP,
+  flows: FLOWS_HELP,
+  services: SERVICES_HELP,
+  import: IMPORT_HELP,
+  review: REVIEW_HELP,
+  rules: RULES_HELP,
+  tags: TAGS_HELP,
+  control: CONTROL_HELP,
+  serve: SERVE_HELP,
+  scan: SCAN_HELP,
+  scans: SCANS_HELP,
+  snapshot: SNAPSHOT_HELP,
+};
+
+const FOOTER = `The database defaults to ${defaultDbPath()} (or $PORTOLAN_DB).
+Exit codes: 0 ok, 1 failed, 2 bad command line.
+`;
+
 const HELP = `portolan ${VERSION} — which hosts listen on which ports
 
 Usage:
-  portolan ingest FILE... [--protocols LIST] [--ignore LIST] [--db PATH] [--json]
-      Read pcap/pcapng files; store flows and the listening services they reveal.
-      Prints each file's capture id (flows --capture N, capture:N sources).
-${CAPTURE_HELP}
-${CAPTURES_HELP}
-${FLOWS_HELP}
-  portolan services [--db PATH] [--status new|approved|flagged|gone|ignored|all]
-                    [--since ISO|DURATION] [--host A] [--subnet CIDR] [--port N]
-                    [--proto P] [--insecure] [--format table|tsv|csv|json|jsonl]
-      List the inventory (one row per host, proto, port). --since: first stored since.
-${IMPORT_HELP}
-${REVIEW_HELP}
-${RULES_HELP}
-  portolan tags add|remove TAG HOST|CIDR... | portolan tags list [--format table|tsv|json]
-      Scope tags on hosts (CDE, BES Cyber System); snapshot save --scope tag:CDE.
-  portolan control HOST:PORT/PROTO... --note TEXT
-      Record the compensating control of an insecure service (PCI DSS 1.2.6).
-  portolan serve [--port N] [--db PATH]
-      Serve the app's UI and API on 127.0.0.1 (URL with a session token is printed).
-${SCAN_HELP}
-${SCANS_HELP}
-${SNAPSHOT_HELP}
+${Object.values(COMMAND_HELP).join('\n')}
 
-The database defaults to ${defaultDbPath()} (or $PORTOLAN_DB).
-Exit codes: 0 ok, 1 failed, 2 bad command line.
-`;
+'portolan COMMAND --help' (or 'portolan help COMMAND') shows one command's help.
+${FOOTER}`;
+
+/** `portolan CMD --help`: that command's usage only. */
+function commandHelp(cmd: string): string {
+  return `Usage:\n${COMMAND_HELP[cmd]}\n\n${FOOTER}`;
+}
 
 /** Every command: one file in commands/, one line here. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -74,6 +98,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'help' && rest[0] && COMMAND_HELP[rest[0]]) {
+    process.stdout.write(commandHelp(rest[0]));
+    return 0;
+  }
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(HELP);
     return cmd ? 0 : 2;
@@ -83,9 +111,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const run = COMMANDS[cmd];
-  // `portolan CMD --help` shows the help, whatever the command's own flags are.
+  // `portolan CMD --help` shows that command's help, whatever the command's own flags are.
   if (run && (rest.includes('--help') || rest.includes('-h'))) {
-    process.stdout.write(HELP);
+    process.stdout.write(COMMAND_HELP[cmd] ? commandHelp(cmd) : HELP);
     return 0;
   }
   try {

@@ -104,7 +104,8 @@ export class ScanService {
     }
     if (isLargeSweep(plan.count, ports.length) && !input.confirmLarge) {
       throw new ConfirmationRequired(
-        `this sweep is ${plan.count} addresses x ${ports.length} ports = ${plan.count * BigInt(ports.length)} probes; confirm it explicitly (--confirm-large, or the dialog)`,
+        // How to confirm is the caller's to say (the CLI's --confirm-large, the form's dialog).
+        `this sweep is ${plan.count} ${plan.count === 1n ? 'address' : 'addresses'} x ${ports.length} ${ports.length === 1 ? 'port' : 'ports'} = ${plan.count * BigInt(ports.length)} probes; confirm it explicitly`,
       );
     }
     const profile = SCAN_PROFILES[input.profile ?? 'normal'];

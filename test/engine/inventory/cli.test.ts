@@ -28,7 +28,7 @@ describe('portolan import / review / rules / services', () => {
     const mixed = run('import', join(FIX, 'broken.xml'), join(FIX, 'truncated.xml'), join(FIX, 'masscan.xml'));
     expect(mixed.code).toBe(1);
     expect(mixed.stdout).toMatch(/broken\.xml: failed: .*broken XML at line/);
-    expect(mixed.stdout).toMatch(/truncated\.xml: nmap, 1 hosts, 1 open ports \(1 new\), 0 closed, INCOMPLETE/);
+    expect(mixed.stdout).toMatch(/truncated\.xml: nmap, 1 host, 1 open port \(1 new\), 0 closed, INCOMPLETE/);
     expect(mixed.stdout).toMatch(/masscan\.xml: already imported/);
     expect(mixed.stderr).toMatch(/warning: .*truncated\.xml: the file ends before <\/nmaprun>/);
     const rows = parseTsv(run('services', '--format', 'tsv').stdout);

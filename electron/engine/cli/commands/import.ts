@@ -15,6 +15,8 @@ export const IMPORT_HELP = `  portolan import FILE... [--db PATH] [--json]
       Import nmap / masscan XML reports (-oX): open ports become services (evidence
       import, the scan's own time), closed ports can make approved services gone.`;
 
+const n = (v: number, one: string, many = `${one}s`): string => `${v} ${v === 1 ? one : many}`;
+
 export async function cmdImport(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
   if (!positionals.length) throw new UsageError('import needs at least one nmap or masscan XML file');
@@ -33,7 +35,7 @@ export async function cmdImport(args: string[]): Promise<number> {
             ? `${f.path}: failed: ${f.error}`
             : f.status === 'skipped'
               ? `${f.path}: already imported (import ${f.importId}), skipped`
-              : `${f.path}: ${f.tool}, ${f.hosts} hosts, ${f.open} open ports (${f.added} new), ${f.closed} closed${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
+              : `${f.path}: ${f.tool}, ${n(f.hosts, 'host')}, ${n(f.open, 'open port')} (${f.added} new), ${f.closed} closed${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
         process.stdout.write(line + '\n');
         if (f.status !== 'skipped') for (const w of f.warnings) process.stderr.write(`portolan: warning: ${f.path}: ${w}\n`);
       }

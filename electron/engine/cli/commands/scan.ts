@@ -35,6 +35,30 @@ function int(name: string, v: string | undefined, min: number, max: number): num
   return Number(v);
 }
 
+interface ScanSummary {
+  addresses: string;
+  ports: number;
+  probes: number;
+  open: number;
+  closed: number;
+  filtered: number;
+  errors: number;
+}
+
+const plural = (n: number | string, one: string, many = `${one}s`): string => `${n} ${String(n) === '1' ? one : many}`;
+
+/**
+ * The one line on stderr that ends every scan, whatever it found (the tsv on stdout
+ * lists open ports only, so a sweep with nothing open would otherwise end in silence):
+ * `scan 3, 127.0.0.1: 100 ports probed, 0 open, 100 closed, 0 filtered`.
+ */
+export function summaryLine(scanId: number, s: ScanSummary | null, targets: string[]): string {
+  if (!s) return `scan ${scanId}: no summary (the run stopped before its end)\n`;
+  const what = s.addresses === '1' && targets.length === 1 && !/[\s,/-]/.test(targets[0]!.trim()) ? targets[0]!.trim() : plural(s.addresses, 'address', 'addresses');
+  const probes = s.addresses === '1' ? `${plural(s.probes, 'port')} probed` : `${plural(s.ports, 'port')}, ${plural(s.probes, 'probe')}`;
+  return `scan ${scanId}, ${what}: ${probes}, ${s.open} open, ${s.closed} closed, ${s.filtered} filtered${s.errors ? `, ${plural(s.errors, 'error')}` : ''}\n`;
+}
+
 function tsvCell(s: string): string {
   return s.replace(/[\t\r\n]/g, ' ');
 }
@@ -117,7 +141,8 @@ export async function cmdScan(args: string[]): Promise<number> {
         { onResult: (r) => results.push(r) },
       );
     } catch (err) {
-      if (err instanceof TargetError || err instanceof PortSpecError || err instanceof ConfirmationRequired) throw new UsageError(err.message);
+      if (err instanceof ConfirmationRequired) throw new UsageError(`${err.message} (--confirm-large)`);
+      if (err instanceof TargetError || err instanceof PortSpecError) throw new UsageError(err.message);
       throw err;
     }
     jobId = started.jobId;
@@ -146,6 +171,7 @@ export async function cmdScan(args: string[]): Promise<number> {
       const lines = [SCAN_COLUMNS.join('\t'), ...keyed.map((r) => [r.host, String(r.port), 'tcp', r.state, r.reason, r.banner ?? ''].map(tsvCell).join('\t'))];
       process.stdout.write(lines.join('\n') + '\n');
     }
+    process.stderr.write(summaryLine(started.scanId, end.result as ScanSummary | null, values['input-file']?.length ? [] : positionals));
     if (end.status !== 'done') {
       process.stderr.write(`portolan: error: scan ${end.status}${end.error ? `: ${end.error.message}` : ''} (what was found is stored as scan ${started.scanId})\n`);
       return 1;
