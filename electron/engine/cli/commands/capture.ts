@@ -17,6 +17,8 @@ import { compileBpf } from '../../filters/compile';
 import { describeSelection, resolveSelection, SelectionError } from '../../filters/selection';
 import { dbPath, UsageError } from '../common';
 
+
+const count = (n: unknown, one: string): string => `${String(n)} ${one}${n === 1 ? '' : 's'}`;
 export const CAPTURE_HELP = `  portolan capture --interface IF [--duration S] [--protocols LIST] [--ignore LIST]
                    [--profile NAME] [--save-profile NAME] [--db PATH] [--json]
       Capture live traffic (libpcap) until --duration ends or Ctrl-C; store flows and
@@ -141,7 +143,7 @@ function report(end: JobSnapshot, json: boolean): number {
     process.stdout.write(JSON.stringify({ ...r, job: end.id, status: end.status, captureStatus: r.status ?? null, error: end.error, warnings: end.warnings }, null, 2) + '\n');
   } else if (end.result) {
     process.stdout.write(
-      `live:${r.interface}: ${r.packets} packets, ${r.flows} flows, ${r.listeners} listening services (${r.added} new); dropped: kernel ${r.kernelDrops}, interface ${r.ifDrops}, portolan ${r.appDrops}${r.status === 'incomplete' ? ', INCOMPLETE' : ''}\n`,
+      `live:${r.interface}: ${count(r.packets, 'packet')}, ${count(r.flows, 'flow')}, ${count(r.listeners, 'listening service')} (${r.added} new); dropped: kernel ${r.kernelDrops}, interface ${r.ifDrops}, portolan ${r.appDrops}${r.status === 'incomplete' ? ', INCOMPLETE' : ''}\n`,
     );
   }
   if (!json) for (const w of end.warnings) process.stderr.write(`portolan: warning: ${w}\n`);
