@@ -144,3 +144,34 @@ export async function readRegularText(path: string): Promise<string> {
 export function quote(s: string): string {
   return JSON.stringify(s);
 }
+
+/** Contract field → the flag a user typed for it, where the names differ. */
+const FLAG_OF: Record<string, string> = {
+  durationS: 'duration',
+  expiresAt: 'expires',
+  subnet: 'host/--subnet',
+  name: 'save-profile',
+  ids: 'HOST:PORT/PROTO',
+};
+
+interface IssueLike {
+  code?: string;
+  message: string;
+  path: PropertyKey[];
+  pattern?: unknown;
+}
+
+/**
+ * A value the contract's schemas refuse, as one line that names the flag and the rule
+ * ("--interface: not an interface name (must match /^[\w.:@+-]+$/)"). A ZodError's own
+ * message is its issues as multi-line JSON, useless cut to a line.
+ */
+export function invalidMessage(err: { issues: IssueLike[] }): string {
+  const issue = err.issues[0];
+  if (!issue) return 'invalid value';
+  const key = [...issue.path].reverse().find((p): p is string => typeof p === 'string');
+  const flag = key === undefined ? 'a value' : key.startsWith('HOST') ? key : `--${FLAG_OF[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const pattern = issue.code === 'invalid_format' && (typeof issue.pattern === 'string' || issue.pattern instanceof RegExp) ? String(issue.pattern) : '';
+  const rule = pattern && !issue.message.includes(pattern) ? ` (must match ${pattern})` : '';
+  return `${flag}: ${issue.message}${rule}`.replace(/[\r\n]+/g, ' ');
+}

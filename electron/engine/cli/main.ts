@@ -7,8 +7,7 @@
 import { defaultDbPath } from '../store/paths';
 import { VERSION } from '../version';
 import { ZodError } from 'zod';
-import { toErrorInfo } from '../../shared/contract';
-import { UsageError } from './common';
+import { invalidMessage, UsageError } from './common';
 import { CAPTURE_HELP, cmdCapture } from './commands/capture';
 import { cmdFlows, FLOWS_HELP } from './commands/flows';
 import { cmdImport, IMPORT_HELP } from './commands/import';
@@ -122,9 +121,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as Error & { code?: string };
     // A value the contract's schemas refuse is a wrong command line, said in one line.
-    const invalid = err instanceof ZodError || e.name === 'InvalidInput';
+    const zod = err instanceof ZodError || (e.name === 'ZodError' && Array.isArray((e as { issues?: unknown }).issues));
+    const invalid = zod || e.name === 'InvalidInput';
     const usage = invalid || e instanceof UsageError || (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS'));
-    const message = err instanceof ZodError ? toErrorInfo(err).message : e.message;
+    const message = zod ? invalidMessage(err as ZodError) : e.message;
     process.stderr.write(`portolan: ${usage ? 'usage' : 'error'}: ${message.split('\n')[0]}\n`);
     return usage ? 2 : 1;
   }

@@ -105,7 +105,8 @@ export async function cmdCapture(args: string[]): Promise<number> {
       job = await engine.captures.start({ interface: values.interface, durationS: duration, selection, profile: values.profile });
     } catch (err) {
       const e = err as Error;
-      if (e.name === 'ZodError' || e instanceof SelectionError) throw new UsageError(e.message);
+      // A refused value (ZodError) is turned into one line naming the flag by main.ts.
+      if (e instanceof SelectionError) throw new UsageError(e.message);
       throw err;
     }
     const tty = process.stderr.isTTY && !values.json;
