@@ -60,7 +60,7 @@ describe('portolan snapshot', () => {
     expect(dd.code).toBe(2);
     expect(dd.stderr).toMatch(/fails verification \(duplicate key "note"/);
     writeFileSync(join(dir, 'junk.json'), 'not json');
-    expect(portolan(['snapshot', 'verify', join(dir, 'junk.json')]).code).toBe(1);
+    expect(portolan(['snapshot', 'verify', join(dir, 'junk.json')]).code).toBe(2); // not a snapshot at all: an error, not ALTERED
     expect(portolan(['snapshot', 'verify', join(dir, 'missing.json')]).code).toBe(2);
 
     // diff: 0 same, 1 different, 2 error; files and ids mix.

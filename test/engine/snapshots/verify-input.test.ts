@@ -5,7 +5,7 @@
  * The built CLI on real files, each run with a time limit so a hang fails the test.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -54,5 +54,40 @@ describe('snapshot verify and diff on a FIFO or device', () => {
     }
     expect(run(['snapshot', 'verify', dir]).stderr).toMatch(/is a folder, not a file/);
     expect(run(['snapshot', 'diff', '1', '/dev/zero', '--db', db]).code).toBe(2);
+  });
+});
+
+describe('snapshot verify and diff on files that are not snapshots', () => {
+  it.each([
+    ['empty', '', 'empty file'],
+    ['number', '42', 'JSON number, not a sealed document'],
+    ['array', '[]', 'JSON array, not a sealed document'],
+    ['null', 'null', 'JSON null, not a sealed document'],
+    ['object', '{"hello":1}', 'a JSON object without "snapshot" or "seal"'],
+    ['truncated', '{"seal":{"sha256":"ab', 'not JSON, or cut off: '],
+    ['text', 'not json', 'not JSON, or cut off: '],
+  ])('%s: an error of its own, exit 2, never ALTERED', (name, body, why) => {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, body);
+    const v = run(['snapshot', 'verify', file]);
+    expect(v.code).toBe(2);
+    expect(v.stdout).toBe('');
+    expect(v.stderr.startsWith(`portolan: error: ${file}: not an exported snapshot (${why}`)).toBe(true);
+    expect(v.stderr.split('\n')).toHaveLength(2);
+    const d = run(['snapshot', 'diff', '1', file, '--db', db]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('not an exported snapshot');
+  });
+
+  it('a real export with its seal section cut out is still ALTERED (exit 1)', () => {
+    const json = join(dir, 'real.json');
+    expect(run(['snapshot', 'export', '1', '--format', 'json', '--out', json, '--db', db]).code).toBe(0);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
+    delete doc.seal;
+    const cut = join(dir, 'no-seal.json');
+    writeFileSync(cut, JSON.stringify(doc));
+    const v = run(['snapshot', 'verify', cut]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(/^ALTERED/);
   });
 });

@@ -129,7 +129,10 @@ async function exportCmd(args: string[]): Promise<number> {
 /** A diff operand: a snapshot id in the database, or an exported JSON file (verified first). */
 async function operand(arg: string, engine: () => Promise<Engine>): Promise<SealedSnapshot> {
   if (/^\d+$/.test(arg)) return (await getSnapshot((await engine()).db, Number(arg))).doc;
-  const parsed = parseSealedText(await readRegularText(arg));
+  const text = await readRegularText(arg);
+  const notSnapshot = notASnapshot(text);
+  if (notSnapshot) throw new Error(`${arg}: not an exported snapshot (${notSnapshot})`);
+  const parsed = parseSealedText(text);
   const v = parsed.ok ? verifyDocument(parsed.doc) : null;
   if (!parsed.ok || !v?.ok) throw new Error(`${arg} fails verification (${parsed.ok ? (v?.problems[0]?.what ?? 'altered') : parsed.problem.what}); refusing to diff altered evidence`);
   return parsed.doc as SealedSnapshot;
@@ -156,12 +159,34 @@ async function diff(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Why a file is not an exported snapshot at all (an error, exit 2), or null when it is
+ * one, intact or not (verify's findings, exit 1): empty, not JSON (a cut-off file), or
+ * JSON that is not an object with "snapshot" or "seal".
+ */
+function notASnapshot(text: string): string | null {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') return 'empty file';
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (err) {
+    return `not JSON, or cut off: ${(err as Error).message}`;
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return `JSON ${doc === null ? 'null' : Array.isArray(doc) ? 'array' : typeof doc}, not a sealed document`;
+  if (!('snapshot' in doc) && !('seal' in doc)) return 'a JSON object without "snapshot" or "seal"';
+  return null;
+}
+
 async function verify(args: string[]): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
     if (positionals.length !== 1) throw new UsageError('verify needs one exported snapshot file');
     if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
-    const report = verifyText(await readRegularText(positionals[0]!));
+    const text = await readRegularText(positionals[0]!);
+    const notSnapshot = notASnapshot(text);
+    if (notSnapshot) throw new Error(`${positionals[0]!}: not an exported snapshot (${notSnapshot})`);
+    const report = verifyText(text);
     const problems: Problem[] = [...report.problems];
     if (values.db !== undefined) {
       // Checking against a database that is not there is an error, not a finding.
