@@ -45,8 +45,11 @@ describe('format', () => {
     expect(pagerSummary(1200, 34, 1234)).toBe('1,201–1,234 of 1,234');
   });
   it('names the error unless it is a plain Error', () => {
-    expect(errorLine({ name: 'InvalidCapture', message: 'bad magic' })).toBe('InvalidCapture: bad magic');
+    // The message only: a class name like ScopeError means nothing to the user.
+    expect(errorLine({ name: 'InvalidCapture', message: 'bad magic' })).toBe('bad magic');
+    expect(errorLine({ name: 'ScopeError', message: 'scope tag:NOPE names no host' })).toBe('scope tag:NOPE names no host');
     expect(errorLine({ name: 'Error', message: 'boom' })).toBe('boom');
+    expect(errorLine({ name: 'Disconnected', message: '' })).toBe('Disconnected');
   });
   it('formats byte counts in binary units', () => {
     expect(formatBytes(512)).toBe('512 B');

@@ -21,15 +21,25 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** "1 host", "2 hosts", "1,024 services": a count with the word that agrees with it. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 /** "1–100 of 1,234", or "0 of 0" for an empty result. */
 export function pagerSummary(offset: number, shown: number, total: number): string {
   if (shown === 0) return `0 of ${formatCount(total)}`;
   return `${formatCount(offset + 1)}–${formatCount(offset + shown)} of ${formatCount(total)}`;
 }
 
-/** One line for an error that crossed the transport as `{name, message}`. */
+/**
+ * One line for an error that crossed the transport as `{name, message}`: the message
+ * only. The engine writes messages for people ("scope tag:NOPE names no host"); its class
+ * names (ScopeError, InvalidInput) mean nothing to them. The name is shown only when
+ * there is no message at all.
+ */
 export function errorLine(err: ErrorInfo): string {
-  return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
+  return err.message.trim() || err.name || 'unknown error';
 }
 
 /** Bytes as B / KiB / MiB / GiB with one decimal, for job progress. */

@@ -36,7 +36,7 @@ export function estimateLine(e: ScanEstimate | null): string {
   const names = e.names ? ` + ${e.names} name${e.names === 1 ? '' : 's'} to resolve` : '';
   const addrs = `${formatBig(e.addresses)} address${e.addresses === '1' ? '' : 'es'}${names}`;
   if (e.ports === null) return addrs;
-  return `${addrs} × ${formatBig(String(e.ports))} port${e.ports === 1 ? '' : 's'} = ${formatBig(e.probes)} probes`;
+  return `${addrs} × ${formatBig(String(e.ports))} port${e.ports === 1 ? '' : 's'} = ${formatBig(e.probes)} probe${e.probes === '1' ? '' : 's'}`;
 }
 
 /** Whether the form may be submitted: something typed, and nothing the engine would refuse. */
