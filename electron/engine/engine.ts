@@ -26,6 +26,7 @@ import type { CaptureSelectionInput } from '../shared/capture';
 import { exportForContract } from './snapshots/exports';
 import { diffSnapshots } from './snapshots/diff';
 import { getSnapshot, listSnapshots, takeSnapshot } from './snapshots/store';
+import { setControl } from './inventory/tags';
 import { Db } from './store/db';
 import { VERSION } from './version';
 
@@ -79,6 +80,7 @@ export class Engine {
       'snapshots.diff': async (input) => diffSnapshots((await getSnapshot(this.db, input.a)).doc, (await getSnapshot(this.db, input.b)).doc),
       'snapshots.export': (input) => exportForContract(this.db, input.id, input.format),
       ...this.inventory.handlers(),
+      'service.control': (input) => this.setControl(input.id, input.note),
       ...this.captures.handlers(),
       'scan.estimate': async (input) => estimateScan(input),
       'scan.start': (input) => this.scans.start(input),
@@ -116,6 +118,14 @@ export class Engine {
 
   emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
     this.bus.emit(event, payload);
+  }
+
+  /** `service.control`: as `portolan control`, by the reviewing user; NotFound for an unknown id. */
+  private async setControl(id: number, note: string): Promise<{ changed: boolean }> {
+    const changed = await setControl(this.db, id, note, this.inventory.actor);
+    if (!changed && !(await this.db.get('controlGet', [id]))) throw Object.assign(new Error(`no service with id ${id}`), { name: 'NotFound' });
+    if (changed) this.emit('services.changed', { added: 0, updated: 1 });
+    return { changed };
   }
 
   /** Starts an ingest job over files the caller has checked the user may read. */

@@ -2,7 +2,7 @@
  * The domain API the renderer sees, and how it is built over a transport. This file
  * imports no runtime code (types only), so the sandboxed preload can bundle it alone.
  */
-import type { AppInfo, EventChannel, EventPayload, IngestStart, RequestChannel, RequestOutput, ServicesPage, ServicesQuery } from './contract';
+import type { AppInfo, EventChannel, EventPayload, IngestStart, RequestChannel, RequestOutput, ServiceControlResult, ServicesPage, ServicesQuery } from './contract';
 import type { JobSnapshot } from './model';
 import type { ScanEstimate, ScanEstimateInput, ScanProgress, ScanResultRow, ScanResultsQuery, ScanRun, ScanStart, ScanStarted } from './scan';
 import type { CaptureInterfaces, CaptureProfile, CaptureSelectionInput, CaptureStart, CompiledFilter, FoundService } from './capture';
@@ -27,7 +27,12 @@ export interface PortolanApi {
   services: { list(query: ServicesQuery): Promise<ServicesPage> };
   ingest: { start(input: IngestStart): Promise<JobSnapshot> };
   jobs: { list(): Promise<JobSnapshot[]>; cancel(id: string): Promise<JobSnapshot> };
-  review: { apply(input: ReviewApply): Promise<ReviewResult>; history(id: number): Promise<ServiceHistory> };
+  review: {
+    apply(input: ReviewApply): Promise<ReviewResult>;
+    history(id: number): Promise<ServiceHistory>;
+    /** Records (empty note: clears) a service's compensating control. */
+    control(id: number, note: string): Promise<ServiceControlResult>;
+  };
   rules: {
     list(): Promise<Rule[]>;
     save(input: RuleInput): Promise<{ rule: Rule; applied: number }>;
@@ -71,7 +76,7 @@ export function buildApi(invoke: Invoke, subscribe: Subscribe): PortolanApi {
     services: { list: (query) => invoke('services.list', query) },
     ingest: { start: (input) => invoke('ingest.start', input) },
     jobs: { list: () => invoke('jobs.list', {}), cancel: (id) => invoke('jobs.cancel', { id }) },
-    review: { apply: (input) => invoke('review.apply', input), history: (id) => invoke('service.history', { id }) },
+    review: { apply: (input) => invoke('review.apply', input), history: (id) => invoke('service.history', { id }), control: (id, note) => invoke('service.control', { id, note }) },
     rules: { list: () => invoke('rules.list', {}), save: (input) => invoke('rules.save', input), remove: (id) => invoke('rules.delete', { id }) },
     hosts: { get: (host) => invoke('host.get', { host }) },
     overview: { stats: (days) => invoke('overview.stats', days === undefined ? {} : { days }) },

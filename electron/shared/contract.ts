@@ -92,6 +92,26 @@ export const JobRef = z.object({ id: z.string().min(1).max(64) }).strict();
 
 const Empty = z.object({}).strict().optional();
 
+/**
+ * The compensating control of one service (PCI DSS 1.2.6: what makes up for an insecure
+ * protocol that has to stay), as `portolan control` records it; an empty note clears it.
+ * The status is left as it was; the service's history keeps a `control` (or
+ * `control-cleared`) event with who and when.
+ */
+export const ServiceControl = z
+  .object({
+    id: z.number().int().min(1),
+    note: z
+      .string()
+      .max(512)
+      .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'control characters are not allowed'),
+  })
+  .strict();
+export type ServiceControl = z.infer<typeof ServiceControl>;
+/** `changed`: false when the note was already that (nothing recorded). */
+export const ServiceControlResult = z.object({ changed: z.boolean() });
+export type ServiceControlResult = z.infer<typeof ServiceControlResult>;
+
 /** Request channels: name → input and output schemas. */
 export const requests = {
   'app.info': { input: Empty, output: AppInfo },
@@ -104,6 +124,7 @@ export const requests = {
   'rules.save': { input: RuleInput, output: RuleSaved },
   'rules.delete': { input: z.object({ id: z.number().int().min(1) }).strict(), output: RuleDeleted },
   'service.history': { input: z.object({ id: z.number().int().min(1) }).strict(), output: ServiceHistory },
+  'service.control': { input: ServiceControl, output: ServiceControlResult },
   'host.get': { input: HostQuery, output: HostDetail },
   'overview.stats': { input: OverviewQuery, output: OverviewStats },
   'scan.estimate': { input: ScanEstimateInput, output: ScanEstimate },

@@ -104,6 +104,7 @@ function baseInputs(): Record<RequestChannel, unknown[]> {
     'rules.save': [{ kind: 'ignore', port: 9, reason: 'discard', proto: 'udp' }, { kind: 'approve', subnet: '203.0.113.0/24', reason: 'lab', owner: 'lab team' }],
     'rules.delete': [{ id: 1 }],
     'service.history': [{ id: 1 }],
+    'service.control': [{ id: 1, note: 'TLS wrapper in front, CHG-9' }, { id: 1, note: '' }],
     'host.get': [{ host: '198.51.100.20' }],
     'overview.stats': [{ days: 30 }, undefined],
     'scan.estimate': [{ targets: '127.0.0.1', ports: '1-1024' }, { targets: '192.0.2.0/24 host.example', excludes: '192.0.2.1', ports: 'top:100' }],

@@ -145,6 +145,10 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       if (!service) throw Object.assign(new Error(`no service ${id}`), { name: 'NotFound' });
       return { service, events: [], evidence: [] };
     },
+    'service.control': ({ id }) => {
+      if (!rows.some((r) => r.id === id)) throw Object.assign(new Error(`no service with id ${id}`), { name: 'NotFound' });
+      return { changed: true };
+    },
     'host.get': ({ host }) => ({ host, hostnames: [], mac: null, services: rows.filter((r) => r.host === host), events: [] }),
     'overview.stats': () => {
       const count = (s: ServiceRow['status']) => rows.filter((r) => r.status === s).length;
