@@ -175,3 +175,11 @@ export function invalidMessage(err: { issues: IssueLike[] }): string {
   const rule = pattern && !issue.message.includes(pattern) ? ` (must match ${pattern})` : '';
   return `${flag}: ${issue.message}${rule}`.replace(/[\r\n]+/g, ' ');
 }
+
+/**
+ * An error message as one line: control characters (a file name may hold a newline or
+ * an escape sequence) are written JSON-style (\\n, \\u001b), never raw to the terminal.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}

@@ -33,6 +33,12 @@ export function parseTime(flag: string, text: string, direction: -1 | 1, now = D
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?$/.test(text.trim())) {
     const withZone = /T|\s/.test(text.trim()) && !/(Z|[+-]\d\d:?\d\d)$/.test(text.trim()) ? `${text.trim()}Z` : text.trim();
     const t = Date.parse(withZone.length === 10 ? `${withZone}T00:00:00Z` : withZone.replace(' ', 'T'));
+    // Date.parse rolls 2027-02-30 over to March 2: a day the month does not have is refused.
+    const [y, m, day] = text.trim().slice(0, 10).split('-').map(Number) as [number, number, number];
+    const real = new Date(Date.UTC(y, m - 1, day));
+    if (real.getUTCFullYear() !== y || real.getUTCMonth() !== m - 1 || real.getUTCDate() !== day) throw new UsageError(`${flag}: ${text.trim().slice(0, 10)} is not a calendar date`);
+    // An expiry is a time to come: one already past would end the moment it is set.
+    if (!Number.isNaN(t) && flag === '--expires' && t <= now) throw new UsageError(`--expires must be in the future, got ${new Date(t).toISOString()}`);
     if (!Number.isNaN(t)) return new Date(t).toISOString();
   }
   throw new UsageError(`${flag} takes an ISO 8601 time (2024-05-01T10:00:00Z; UTC when no zone is given) or a duration like 30m, 24h, 7d, 2w`);

@@ -7,7 +7,7 @@
 import { defaultDbPath } from '../store/paths';
 import { VERSION } from '../version';
 import { ZodError } from 'zod';
-import { invalidMessage, UsageError } from './common';
+import { invalidMessage, oneLine, UsageError } from './common';
 import { CAPTURE_HELP, cmdCapture } from './commands/capture';
 import { cmdFlows, FLOWS_HELP } from './commands/flows';
 import { cmdImport, IMPORT_HELP } from './commands/import';
@@ -125,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
     const invalid = zod || e.name === 'InvalidInput';
     const usage = invalid || e instanceof UsageError || (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS'));
     const message = zod ? invalidMessage(err as ZodError) : e.message;
-    process.stderr.write(`portolan: ${usage ? 'usage' : 'error'}: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`portolan: ${usage ? 'usage' : 'error'}: ${oneLine(message)}\n`);
     return usage ? 2 : 1;
   }
 }

@@ -35,6 +35,9 @@ function table(rules: Rule[]): string {
   return [head, ...body].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
+/** 0 days turns gone detection off: said so, not "gone after 0 days unseen". */
+const goneLine = (days: number): string => (days === 0 ? 'gone detection off (gone-after 0): approved services never turn gone by time unseen' : `gone after ${days} days unseen`);
+
 export async function cmdRules(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -83,7 +86,7 @@ export async function cmdRules(args: string[]): Promise<number> {
   try {
     if (sub === 'list') {
       const rules = await engine.handle('rules.list', {});
-      process.stdout.write(values.json ? JSON.stringify({ rules, goneAfterDays: await goneAfterDays(engine.db) }, null, 2) + '\n' : `${table(rules)}gone after ${await goneAfterDays(engine.db)} days unseen\n`);
+      process.stdout.write(values.json ? JSON.stringify({ rules, goneAfterDays: await goneAfterDays(engine.db) }, null, 2) + '\n' : `${table(rules)}${goneLine(await goneAfterDays(engine.db))}\n`);
     } else if (sub === 'add') {
       const r = await engine.handle('rules.save', input);
       process.stdout.write(values.json ? JSON.stringify(r, null, 2) + '\n' : `rule ${r.rule.id} saved; applied to ${r.applied} services in the queue\n`);
@@ -105,7 +108,8 @@ export async function cmdRules(args: string[]): Promise<number> {
     } else {
       await engine.inventory.setGoneAfterDays(Number(rest[0]));
       const s = await engine.inventory.sweep();
-      process.stdout.write(`gone after ${rest[0]} days unseen${s?.gone ? `; ${s.gone} services now gone` : ''}\n`);
+      const days = Number(rest[0]);
+      process.stdout.write(`${goneLine(days)}${s?.gone ? `; ${s.gone} services now gone` : ''}\n`);
     }
     return 0;
   } finally {

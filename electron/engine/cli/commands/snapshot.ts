@@ -16,7 +16,7 @@ import { exportSnapshot } from '../../snapshots/exports';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
 import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
-import { dbPath, openEngine, outputTarget, readRegularText, UsageError } from '../common';
+import { dbPath, oneLine, openEngine, outputTarget, readRegularText, UsageError } from '../common';
 
 export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
       Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
@@ -152,7 +152,7 @@ async function diff(args: string[]): Promise<number> {
     out(values.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : diffTsv(d));
     return d.same ? 0 : 1;
   } catch (err) {
-    process.stderr.write(`portolan: error: ${(err as Error).message}\n`);
+    process.stderr.write(`portolan: error: ${oneLine((err as Error).message)}\n`);
     return 2;
   } finally {
     if (engine) await (engine as Engine).close();
@@ -202,7 +202,7 @@ async function verify(args: string[]): Promise<number> {
     }
     return ok ? 0 : 1;
   } catch (err) {
-    process.stderr.write(`portolan: error: ${(err as Error).message}\n`);
+    process.stderr.write(`portolan: error: ${oneLine((err as Error).message)}\n`);
     return 2;
   }
 }
