@@ -243,7 +243,7 @@ export async function runLiveCapture(db: Db, opts: LiveOptions, ctx: JobContext,
       done: packets,
       total: null,
       unit: 'packets',
-      message: `${opts.iface}: ${packets} packets · ${counters.flows} flows · ${added} new services · ${stats.drop + stats.appDrops} dropped`,
+      message: `${opts.iface}: ${packets} packets · ${counters.flows} flows · ${added} new ${added === 1 ? 'service' : 'services'} · ${stats.drop + stats.appDrops} dropped`,
       counters,
     });
   };

@@ -317,7 +317,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   const hits = table.end();
   await flush();
   const warnings = [...(summary?.warnings ?? [])];
-  for (const [k, n] of issues) warnings.push(`${n} packets ${k}`);
+  for (const [k, n] of issues) warnings.push(`${n} ${n === 1 ? 'packet' : 'packets'} ${k}`);
   if (badTimes) warnings.push(`${badTimes} packets had impossible timestamps (before 1970 or after 9999); kept at the previous packet's time`);
   for (const a of table.answering) {
     warnings.push(`${a.host} answered SYN-ACK on ${a.answeredPorts} of ${a.probedPorts} probed TCP ports (SYN proxy, tarpit?): ${a.collapsedPorts} bare handshakes not listed as services`);
