@@ -10,6 +10,7 @@ import { EVIDENCE_RANK, type Confidence, type Evidence, type Proto, type Service
 import type { ServicesPage, ServicesQuery } from '../../shared/contract';
 import { ServicesQuery as ServicesQuerySchema } from '../../shared/contract';
 import type { Db } from '../store/db';
+import { STATEMENTS } from '../store/statements';
 import { filterWhere } from './filter';
 import { staleCutoff } from './gone';
 import { hostKey } from './hostkey';
@@ -209,12 +210,14 @@ export async function listServices(db: Db, input: ServicesQuery): Promise<Servic
   const order = q.sort === 'host' ? `s.host_key ${dir}, s.proto, s.port` : `${SORT_SQL[q.sort]} ${dir}, s.host_key ${dir}, s.proto, s.port`;
   // Page the ids first, then compute the evidence columns for that page only: with the
   // correlated subqueries in one query SQLite evaluates them for every row before sorting.
-  const rows = await db.query<RowDb>(
+  const rows = await db.read<RowDb>(
     `${ROW_SELECT} WHERE s.id IN (SELECT s.id FROM services s ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
     [...w.params, q.limit, q.offset],
   );
-  const total = (await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM services s ${w.sql}`, w.params))[0]?.n ?? 0;
-  return { rows: rows.map(toRow), total, counts: await statusCounts(db) };
+  const total = (await db.read<{ n: number }>(`SELECT COUNT(*) AS n FROM services s ${w.sql}`, w.params))[0]?.n ?? 0;
+  const counts = { new: 0, approved: 0, flagged: 0, gone: 0, ignored: 0 };
+  for (const c of await db.read<{ status: ServiceStatus; n: number }>(STATEMENTS.invCounts)) if (c.status in counts) counts[c.status] = c.n;
+  return { rows: rows.map(toRow), total, counts };
 }
 
 export function toRow(r: RowDb): ServiceRow {

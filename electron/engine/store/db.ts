@@ -37,6 +37,16 @@ function prepareFolder(path: string): void {
   }
 }
 
+function openReader(path: string): Promise<sqlite3.Database> {
+  return new Promise((resolve, reject) => {
+    const r = new sqlite3.Database(path, sqlite3.OPEN_READONLY, (err) => {
+      if (err) return reject(err);
+      r.configure('busyTimeout', 60000);
+      resolve(r);
+    });
+  });
+}
+
 export class StoreError extends Error {
   override name = 'StoreError';
 }
@@ -78,6 +88,8 @@ export class Db {
       if (path !== ':memory:') await db.exec('PRAGMA journal_mode = WAL');
       await db.exec('PRAGMA synchronous = NORMAL');
       await db.migrate();
+      // Opened after the migrations, so it sees the schema; without it, reads share the main one.
+      if (path !== ':memory:') db.reader = await openReader(path).catch(() => null);
     } catch (err) {
       await db.close().catch(() => undefined);
       const msg = (err as Error).message;
@@ -232,7 +244,22 @@ export class Db {
     }
   }
 
+  private reader: sqlite3.Database | null = null;
+  /**
+   * A read for a list view, outside any transaction, through a second, read-only
+   * connection: in WAL mode it sees the latest commit and never queues behind the writes
+   * a capture or a sweep keeps making on the main connection. `:memory:` has one connection.
+   * Never for a read that must see the caller's own transaction.
+   */
+  read<T>(sql: string, params: Params = []): Promise<T[]> {
+    if (!this.reader) return this.query<T>(sql, params);
+    return new Promise((resolve, reject) => this.reader!.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows))));
+  }
+
   async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    if (reader) await new Promise<void>((resolve) => reader.close(() => resolve()));
     for (const s of this.prepared.values()) await new Promise<void>((resolve) => s.finalize(() => resolve()));
     this.prepared.clear();
     await new Promise<void>((resolve, reject) => this.raw.close((err) => (err ? reject(err) : resolve())));
