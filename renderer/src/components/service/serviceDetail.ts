@@ -1,0 +1,38 @@
+/**
+ * Pure helpers of the service detail panel: which review actions a status allows, the
+ * compensating control in force, and the history newest first. Tested without Vue.
+ */
+import type { HistoryEvent, ReviewAction, ServiceStatus } from '../../../../electron/shared';
+
+/**
+ * The review actions offered for a status, in the order the panel shows them. Mirrors
+ * the engine's table (electron/engine/inventory/review.ts), which has the last word: an
+ * action it does not allow is skipped there, never applied. Repeating an action on its
+ * own status (approve an approved service) replaces its reason, owner or expiry.
+ */
+export const ACTIONS_FOR: Record<ServiceStatus, readonly ReviewAction[]> = {
+  new: ['approve', 'flag', 'ignore'],
+  approved: ['approve', 'flag', 'ignore', 'reopen'],
+  flagged: ['approve', 'flag', 'ignore', 'reopen'],
+  ignored: ['approve', 'flag', 'ignore', 'reopen'],
+  gone: ['reopen'],
+};
+
+/** What a button says: "Edit approval" on an approved service, "Approve" elsewhere. */
+export function actionLabel(action: ReviewAction, status: ServiceStatus): string {
+  const again: Partial<Record<ReviewAction, string>> = { approve: 'Edit approval', flag: 'Edit flag', ignore: 'Edit ignore' };
+  const same = (action === 'approve' && status === 'approved') || (action === 'flag' && status === 'flagged') || (action === 'ignore' && status === 'ignored');
+  if (same) return again[action]!;
+  return { approve: 'Approve', flag: 'Flag', ignore: 'Ignore', reopen: 'Reopen' }[action];
+}
+
+/** The compensating control in force: the note of the latest control event, unless a later one cleared it. */
+export function currentControl(events: readonly HistoryEvent[]): { note: string; actor: string; at: string } | null {
+  const latest = newestFirst(events).find((e) => e.action === 'control' || e.action === 'control-cleared');
+  return latest && latest.action === 'control' && latest.reason ? { note: latest.reason, actor: latest.actor, at: latest.at } : null;
+}
+
+/** History events newest first (ties by id), whatever order they came in. */
+export function newestFirst(events: readonly HistoryEvent[]): HistoryEvent[] {
+  return [...events].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.id - a.id));
+}

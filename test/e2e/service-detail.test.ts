@@ -1,0 +1,157 @@
+/**
+ * The service detail panel end to end, from the keyboard: `portolan serve` on a temp
+ * database (an nmap report with documentation addresses, reviewed with the CLI), the
+ * built UI in Chromium.
+ *
+ * 1. Inventory: Enter on a row opens the service's panel (fields, history with who/why);
+ *    an approved service is reopened, then approved again with a new owner; a
+ *    compensating control is recorded; Esc closes and focus is back on the row; the
+ *    table shows the new status. The database agrees (CLI `services`, `review --history`).
+ * 2. Host page: a click on a flagged service's row opens the same panel with the actions
+ *    a flagged service allows; it is ignored until an ISO UTC time.
+ */
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, parseTsv, portolan } from '../support/cli';
+import { launchChromium, startServe, stopServe } from '../support/e2e';
+import { CHROMIUM_PATH, hasChromium, REPO_ROOT, requireOrSkip } from '../support/require';
+
+const ready = requireOrSkip(hasChromium(), `Chromium not found at ${CHROMIUM_PATH}`);
+const OUTPUT_DIR = resolve(REPO_ROOT, 'test-output');
+
+const NMAP = `<?xml version="1.0"?>
+<nmaprun scanner="nmap" start="1709280000" version="7.94">
+<host starttime="1709280010" endtime="1709280100"><status state="up"/>
+  <address addr="192.0.2.10" addrtype="ipv4"/>
+  <ports>
+    <port protocol="tcp" portid="21"><state state="open"/><service name="ftp"/></port>
+    <port protocol="tcp" portid="22"><state state="open"/><service name="ssh"/></port>
+  </ports>
+</host>
+</nmaprun>`;
+
+const focusedTestId = (page: Page): Promise<string> => page.evaluate('document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.tagName ?? ""') as Promise<string>;
+
+describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboard)', () => {
+  let dir = '';
+  let db = '';
+  let server: ChildProcessWithoutNullStreams | undefined;
+  let url = '';
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const status = (key: string): string => {
+    const r = portolan(['services', '--db', db, '--format', 'tsv']);
+    return parseTsv(r.stdout).find((x) => `${x.host}:${x.port}/${x.proto}` === key)?.status ?? '';
+  };
+
+  beforeAll(async () => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'portolan-e2e-detail-'));
+    db = join(dir, 'e2e.db');
+    writeFileSync(join(dir, 'scan.xml'), NMAP);
+    for (const args of [
+      ['import', join(dir, 'scan.xml')],
+      ['review', '192.0.2.10:22/tcp', '--approve', '--reason', 'admin ssh from the jump host, CHG-1', '--owner', 'ops'],
+      ['review', '192.0.2.10:21/tcp', '--flag', '--reason', 'cleartext ftp'],
+    ]) {
+      const r = portolan([...args, '--db', db], { PORTOLAN_USER: 'carol' });
+      if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+    }
+    ({ child: server, url } = await startServe(db, { PORTOLAN_USER: 'dave' }));
+    context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => {});
+    await stopServe(server);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Inventory: Enter opens the panel; reopen, approve again, record a control; Esc returns to the row', async () => {
+    await page.goto(`${url}#/inventory`);
+    const row = page.locator('[data-testid="service-row"]:has(td[data-col="port"][data-value="22"])');
+    await row.waitFor({ timeout: 15_000 });
+    await row.focus();
+    await page.keyboard.press('Enter');
+    const panel = page.getByTestId('service-detail');
+    await panel.waitFor();
+    expect(await focusedTestId(page)).toBe('detail-close');
+    expect(await panel.getAttribute('data-status')).toBe('approved');
+    expect(await page.getByTestId('detail-reason').textContent()).toBe('admin ssh from the jump host, CHG-1');
+    expect(await page.getByTestId('detail-owner').textContent()).toBe('ops');
+    const actions = () => panel.locator('.svc-detail-actions button').allTextContents();
+    expect(await actions()).toEqual(['Edit approval', 'Flag', 'Ignore', 'Reopen']);
+    expect(await page.locator('[data-testid="detail-event"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))).toEqual(['approve', 'seen']);
+
+    // Reopen, from the keyboard: Tab to the button, Enter, a reason, Enter.
+    await page.getByTestId('detail-reopen').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('reason-dialog').waitFor();
+    await page.keyboard.type('jump host retired, look again');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('reason-dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => panel.getAttribute('data-status')).toBe('new');
+    expect(await actions()).toEqual(['Approve', 'Flag', 'Ignore']);
+    expect(status('192.0.2.10:22/tcp')).toBe('new');
+
+    // Approve again, with a new owner.
+    await page.getByTestId('detail-approve').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('ssh from the new bastion, CHG-2');
+    await page.getByTestId('owner-input').fill('platform team');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => panel.getAttribute('data-status')).toBe('approved');
+    expect(await page.getByTestId('detail-owner').textContent()).toBe('platform team');
+
+    // A compensating control: type, Enter.
+    await page.getByTestId('detail-control-input').fill('SSH keys only, from 192.0.2.1');
+    await page.getByTestId('detail-control-input').press('Enter');
+    await expect.poll(() => page.getByTestId('detail-control').textContent()).toContain('SSH keys only, from 192.0.2.1');
+    expect(await page.locator('[data-testid="detail-event"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))).toEqual(['control', 'approve', 'reopen', 'approve', 'seen']);
+    expect(await page.locator('[data-testid="detail-event"]').first().textContent()).toContain('by dave');
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT_DIR, 'e2e-service-detail.png') });
+
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    await expect.poll(() => focusedTestId(page)).toBe('service-row');
+    await expect.poll(() => row.getAttribute('data-status')).toBe('approved');
+
+    const history = portolan(['review', '192.0.2.10:22/tcp', '--history', '--db', db]);
+    expect(history.stdout).toContain('SSH keys only, from 192.0.2.1');
+    expect(history.stdout).toContain('platform team');
+  });
+
+  it('Host page: a click opens a flagged service; it is ignored until an ISO UTC time', async () => {
+    await page.goto(`${url}#/host/192.0.2.10`);
+    const row = page.locator('[data-testid="host-service"][data-port="21"]');
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const panel = page.getByTestId('service-detail');
+    await panel.waitFor();
+    expect(await panel.getAttribute('data-status')).toBe('flagged');
+    expect(await panel.locator('.svc-detail-actions button').allTextContents()).toEqual(['Approve', 'Edit flag', 'Ignore', 'Reopen']);
+    await page.getByTestId('detail-ignore').click();
+    await page.getByTestId('reason-input').fill('decommissioned next month');
+    await page.getByTestId('expires-input').fill('2099-01-31T12:00');
+    await page.getByTestId('reason-submit').click();
+    await expect.poll(() => panel.getAttribute('data-status')).toBe('ignored');
+    await page.getByTestId('detail-close').click();
+    await panel.waitFor({ state: 'detached' });
+    await expect.poll(() => row.getAttribute('data-status')).toBe('ignored');
+    expect(status('192.0.2.10:21/tcp')).toBe('ignored');
+    expect(pageErrors).toEqual([]);
+  });
+});
