@@ -35,8 +35,17 @@ function canWrite(path: string): boolean {
  */
 export async function openEngine(db: string | undefined, mode: 'read' | 'write' = 'write'): Promise<Engine> {
   const path = dbPath(db);
-  const readOnly = mode === 'read' && statSync(path, { throwIfNoEntry: false })?.isFile() === true && !(canWrite(path) && canWrite(dirname(path)));
+  const readOnly = mode === 'read' && isFile(path) && !(canWrite(path) && canWrite(dirname(path)));
   return Engine.open({ dbPath: path, readOnly });
+}
+
+/** True for an existing regular file; false for anything else, or a path that cannot be (a file used as a folder). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false; // ENOTDIR, ELOOP, EACCES: opening it says why, in words
+  }
 }
 
 /** What a file system entry is, in words, for "… is not a regular file" messages. */
