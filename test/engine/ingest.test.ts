@@ -37,7 +37,9 @@ describe('ingest job', () => {
 
   it('reports batched progress and can be cancelled; what was committed stays, marked incomplete', async () => {
     const engine = await Engine.open({ dbPath: join(dir, 'cancel.db') });
-    const path = bigCapture(40000);
+    // About 7.7 MB: long enough that a throttled progress event (every 100 ms) arrives
+    // mid-file, small enough to be hashed before decoding (below the worker threshold).
+    const path = bigCapture(55000);
     const events: JobSnapshot[] = [];
     let cancelled = false;
     engine.on('job.updated', (j) => {
@@ -170,7 +172,7 @@ describe('ingest job', () => {
   });
 
   it('a cancelled ingest is replaced, not added to, by the next ingest of the same file; a file named twice is read once', async () => {
-    const path = bigCapture(30000);
+    const path = bigCapture(55000);
     const dbPath = join(dir, 'rerun.db');
     const engine = await Engine.open({ dbPath });
     let cancelled = false;
@@ -188,8 +190,8 @@ describe('ingest job', () => {
     expect(JSON.parse(r.stdout).files).toHaveLength(1);
     const again = await Engine.open({ dbPath });
     const caps = await again.db.query<{ status: string; flows: number }>('SELECT status, flows FROM captures');
-    expect(caps).toEqual([{ status: 'complete', flows: 30000 }]);
-    expect(await count(again, 'SELECT COUNT(*) AS n FROM flows')).toBe(30000);
+    expect(caps).toEqual([{ status: 'complete', flows: 55000 }]);
+    expect(await count(again, 'SELECT COUNT(*) AS n FROM flows')).toBe(55000);
     await again.close();
   });
 
