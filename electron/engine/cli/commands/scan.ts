@@ -168,7 +168,9 @@ export async function cmdScan(args: string[]): Promise<number> {
       const rows = keyed.map((r) => ({ host: r.host, port: r.port, proto: 'tcp', state: r.state, reason: r.reason, banner: r.banner, service: r.service, rttUs: r.rttUs }));
       process.stdout.write(JSON.stringify({ scanId: started.scanId, job: end.id, status: end.status, summary: end.result, results: rows }, null, 2) + '\n');
     } else {
-      const lines = [SCAN_COLUMNS.join('\t'), ...keyed.map((r) => [r.host, String(r.port), 'tcp', r.state, r.reason, r.banner ?? ''].map(tsvCell).join('\t'))];
+      // Host (an address), port, state and reason never hold a tab or a line break; only
+      // the banner (server-sent bytes) is cleaned. A full sweep prints 65,535 rows.
+      const lines = [SCAN_COLUMNS.join('\t'), ...keyed.map((r) => `${r.host}\t${r.port}\ttcp\t${r.state}\t${r.reason}\t${r.banner ? tsvCell(r.banner) : ''}`)];
       process.stdout.write(lines.join('\n') + '\n');
     }
     process.stderr.write(summaryLine(started.scanId, end.result as ScanSummary | null, values['input-file']?.length ? [] : positionals));
