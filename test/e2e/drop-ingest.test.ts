@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
-import { launchChromium, startServe, stopServe } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
 import { capturePath, CHROMIUM_PATH, expectedPath, hasChromium, hasSharedCaptures, REPO_ROOT, requireAllOf } from '../support/require';
 
 const CAPTURES = ['zeek_var-services-std-ports.pcap', 'chrissanders_http_ip4and6.pcapng'];
@@ -87,10 +87,7 @@ describe.skipIf(!ready)('capture files dropped on the UI (portolan serve + Chrom
     ({ child: server, url } = await startServe(join(dir, 'e2e.db')));
     context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    collectPageErrors(page, pageErrors);
     page.on('request', (r) => {
       if (new URL(r.url()).pathname === '/api/upload') uploads.push(new URL(r.url()).searchParams.get('name') ?? '');
     });

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startServe, stopServe } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
 import { pcapFile, tcpFrame, type Rec } from '../support/frames';
@@ -63,10 +63,7 @@ describe.skipIf(!ready)('review queue end to end (portolan serve + Chromium)', (
     ({ child: server, url } = await startServe(join(dir, 'e2e.db'), { PORTOLAN_USER: ANALYST }));
     context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 900 });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    collectPageErrors(page, pageErrors);
   });
 
   afterAll(async () => {

@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
-import { launchChromium, startServe, stopServe } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
 import { CHROMIUM_PATH, hasChromium, REPO_ROOT, requireOrSkip } from '../support/require';
 
 const ready = requireOrSkip(hasChromium(), `Chromium not found at ${CHROMIUM_PATH}`);
@@ -104,10 +104,7 @@ describe.skipIf(!ready)('Scan view end to end (portolan serve + Chromium, 127.0.
     ({ child: server, url } = await startServe(join(dir, 'e2e.db')));
     context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    collectPageErrors(page, pageErrors);
     // Between page and server: records every scan.start the page sends, and can drop the
     // scanner's own progress events (as a lost connection or a late start reply would).
     await page.routeWebSocket(/\/ws/, (ws) => {

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, parseTsv, portolan } from '../support/cli';
-import { launchChromium, startServe, stopServe } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
 import { CHROMIUM_PATH, hasChromium, REPO_ROOT, requireOrSkip } from '../support/require';
 
 const ready = requireOrSkip(hasChromium(), `Chromium not found at ${CHROMIUM_PATH}`);
@@ -67,10 +67,7 @@ describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboa
     context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    collectPageErrors(page, pageErrors);
   });
 
   afterAll(async () => {

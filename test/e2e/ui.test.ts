@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startServe, stopServe } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturePath, CHROMIUM_PATH, expectedPath, hasChromium, hasSharedCaptures, REPO_ROOT, requireAllOf } from '../support/require';
 
@@ -70,10 +70,7 @@ describe.skipIf(!ready)('UI end to end (portolan serve + Chromium)', () => {
     ({ child: server, url } = await startServe(join(dir, 'e2e.db')));
     context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 900 });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    collectPageErrors(page, pageErrors);
     page.on('response', (r) => {
       if (r.status() >= 400) pageErrors.push(`HTTP ${r.status()} ${new URL(r.url()).pathname}`);
     });

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, REPO_ROOT } from './require';
 
 /** Flags for headless Chromium here: no sandbox as root, no GPU, no calls home. */
@@ -50,5 +50,13 @@ export function launchChromium(profileDir: string, opts: { width?: number; heigh
     acceptDownloads: opts.acceptDownloads ?? false,
     viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 },
     args: CHROMIUM_ARGS,
+  });
+}
+
+/** The page's uncaught errors and console errors go into `into` (tests expect it empty). */
+export function collectPageErrors(page: Page, into: string[]): void {
+  page.on('pageerror', (e) => into.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') into.push(m.text());
   });
 }
