@@ -12,7 +12,7 @@
 //      1000 ports of Portolan's ranked list (given to nmap too, so both probe the same).
 // Traffic goes only to 127.0.0.1 and to addresses inside namespaces this script makes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,15 +25,21 @@ function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Runs a command, polling its peak resident memory; resolves {ms, stdout, peakKiB}. */
+/**
+ * Runs a command, polling its peak resident memory; resolves {ms, stdout, peakKiB}.
+ * Its standard output goes to a file, read once it has exited: both tools write their
+ * report to a file, so neither waits on a pipe this process drains while it polls.
+ */
+let outputs = 0;
 function measure(cmd, args, env = {}) {
   return new Promise((resolve) => {
+    const outPath = join(work, `stdout-${outputs++}.txt`);
+    const out = openSync(outPath, 'w');
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
+    const child = spawn(cmd, args, { stdio: ['ignore', out, 'pipe'], env: { ...process.env, ...env } });
+    closeSync(out);
     let stderr = '';
     let peak = 0;
-    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const poll = setInterval(() => {
       try {
@@ -44,8 +50,11 @@ function measure(cmd, args, env = {}) {
       }
     }, 20);
     child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       clearInterval(poll);
-      resolve({ code, ms: Number(process.hrtime.bigint() - t0) / 1e6, stdout, stderr, peakKiB: peak });
+      const stdout = readFileSync(outPath, 'utf8');
+      rmSync(outPath, { force: true });
+      resolve({ code, ms, stdout, stderr, peakKiB: peak });
     });
   });
 }

@@ -19,7 +19,7 @@
  * keeps one build loadable by Node and Electron alike.
  */
 import { existsSync } from 'node:fs';
-import { constants } from 'node:os';
+import { availableParallelism, constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { attemptOfError, type Attempt, type ProbeOptions } from './probe';
@@ -47,6 +47,17 @@ const ST_CANCELLED = -3;
 const EARLY_FLUSH = 256;
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+const TIMEOUT: Attempt = Object.freeze({ kind: 'timeout' });
+const SELF_CONNECT: Attempt = Object.freeze({ kind: 'local', code: 'self-connect' });
+
+/**
+ * An errno as an Attempt (probe.ts's table). The error text is made only for an errno
+ * that is an error, not for the refusals that are nearly every answer of a sweep.
+ */
+function attemptOfErrno(errno: number, rttUs: number, p: Pending): Attempt {
+  const code = ERRNO_NAMES.get(errno) ?? `E${errno}`;
+  return attemptOfError(code, rttUs, () => `connect ${code} ${p.host}:${p.port}`);
+}
 
 export type AddonLoad = { ok: true; addon: ScanAddon; path: string } | { ok: false; why: string };
 let loaded: AddonLoad | null = null;
@@ -101,6 +112,13 @@ function addressText(b: Uint8Array, family: number): string | null {
   return family === 6 ? ipaddr.fromByteArray([...b.subarray(0, 16)]).toString() : null;
 }
 
+/** One addon thread per core, at most 4 (more only contend for the same sockets' locks), overridable with PORTOLAN_SCAN_THREADS. */
+export function defaultThreads(): number {
+  const forced = Number(process.env.PORTOLAN_SCAN_THREADS);
+  if (Number.isInteger(forced) && forced >= 1 && forced <= 64) return forced;
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
 export class NativeProber implements Prober {
   readonly engine = 'native' as const;
   private handle: object | null = null;
@@ -111,13 +129,19 @@ export class NativeProber implements Prober {
   private words = new Uint32Array(this.bytes.buffer);
   private count = 0;
   private flushQueued = false;
-  private readonly addrs = new Map<string, Uint8Array>();
+  private readonly addrs = new Map<string, Uint32Array>();
 
   constructor(
     private readonly addon: ScanAddon,
     private readonly maxInflight: number,
     /** The JS path, for banners of open ports. */
     private readonly banners: Prober,
+    /**
+     * The addon's worker threads, each with its own epoll set. Most of a sweep's cost is
+     * the kernel's connect() and close(), which run on the calling thread: two threads on
+     * two cores halve a loopback sweep (680 → 350 ms for 65,535 ports here).
+     */
+    private readonly threads = defaultThreads(),
   ) {}
 
   probe(host: string, port: number, family: 4 | 6, opts: ProbeOptions, done: (a: Attempt) => void): void {
@@ -133,15 +157,20 @@ export class NativeProber implements Prober {
     }
     let addr = this.addrs.get(host);
     if (!addr) {
-      addr = addressBytes(host);
+      // The address bytes as the record's words 3-6 hold them (native byte order).
+      addr = new Uint32Array(addressBytes(host).buffer);
       if (this.addrs.size > 4096) this.addrs.clear();
       this.addrs.set(host, addr);
     }
     const w = this.count * RECORD_WORDS;
-    this.words[w] = id;
-    this.words[w + 1] = port | (family << 16);
-    this.words[w + 2] = Math.max(1, Math.round(opts.timeoutMs));
-    this.bytes.set(addr, this.count * RECORD_BYTES + 12);
+    const words = this.words;
+    words[w] = id;
+    words[w + 1] = port | (family << 16);
+    words[w + 2] = Math.max(1, Math.round(opts.timeoutMs));
+    words[w + 3] = addr[0]!;
+    words[w + 4] = addr[1]!;
+    words[w + 5] = addr[2]!;
+    words[w + 6] = addr[3]!;
     this.count++;
     // Hand over early in a long burst, so the addon's thread probes while this one still
     // works through the answers that started the burst (overlap, not turns).
@@ -157,7 +186,7 @@ export class NativeProber implements Prober {
 
   private flush(): void {
     if (!this.count || this.closed) return;
-    if (!this.handle) this.handle = this.addon.createEngine((ab) => this.onResults(ab), this.maxInflight);
+    if (!this.handle) this.handle = this.addon.createEngine((ab) => this.onResults(ab), this.maxInflight, Math.max(1, Math.min(this.threads, this.maxInflight)));
     this.addon.submit(this.handle, this.bytes.subarray(0, this.count * RECORD_BYTES));
     this.count = 0;
   }
@@ -175,12 +204,9 @@ export class NativeProber implements Prober {
         const status = s[w + 1]!;
         const rttUs = u[w + 2]!;
         if (status === ST_OPEN) this.opened(p, rttUs, addressText(b.subarray(w * 4 + 16, w * 4 + 32), b[w * 4 + 12]!));
-        else if (status === ST_TIMEOUT || status === ST_CANCELLED) p.done({ kind: 'timeout' });
-        else if (status === ST_SELF) p.done({ kind: 'local', code: 'self-connect' });
-        else {
-          const code = ERRNO_NAMES.get(status) ?? `E${status}`;
-          p.done(attemptOfError(code, rttUs, `connect ${code} ${p.host}:${p.port}`));
-        }
+        else if (status === ST_TIMEOUT || status === ST_CANCELLED) p.done(TIMEOUT);
+        else if (status === ST_SELF) p.done(SELF_CONNECT);
+        else p.done(attemptOfErrno(status, rttUs, p));
       }
     } finally {
       // Probes the callbacks started go out now, not a microtask later.

@@ -48,7 +48,7 @@ export interface ProbeOptions {
 
 export const LOCAL_ERRORS = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS', 'ENOMEM', 'EAGAIN', 'EADDRINUSE', 'EINTR', 'ECONNABORTED']);
 
-const STATE_OF_ERROR: Record<string, [Answer['state'], string]> = {
+const STATE_OF_ERROR: Partial<Record<string, [Answer['state'], string]>> = {
   ECONNREFUSED: ['closed', 'conn-refused'],
   ECONNRESET: ['closed', 'conn-refused'],
   EHOSTUNREACH: ['filtered', 'host-unreach'],
@@ -62,11 +62,11 @@ const STATE_OF_ERROR: Record<string, [Answer['state'], string]> = {
  * What an errno from connect() means (shared by both engines, so the states table lives
  * in one place): a local shortage, a port state, or an error with the code.
  */
-export function attemptOfError(code: string, rttUs: number, message: string): Attempt {
+export function attemptOfError(code: string, rttUs: number, message: string | (() => string)): Attempt {
   if (LOCAL_ERRORS.has(code)) return { kind: 'local', code };
   const mapped = STATE_OF_ERROR[code];
   if (mapped) return { kind: 'answer', state: mapped[0], reason: mapped[1], rttUs, banner: null, localAddress: null };
-  return { kind: 'error', code, message };
+  return { kind: 'error', code, message: typeof message === 'string' ? message : message() };
 }
 
 function elapsedUs(t0: bigint): number {

@@ -18,7 +18,7 @@
  */
 import { guessServiceMethod, printable, type ServiceMethod } from './banner';
 import { fdCeiling } from './fdlimit';
-import type { Attempt, ProbeState } from './probe';
+import type { Attempt, ProbeOptions, ProbeState } from './probe';
 import { createProber, engineChoice, type Prober, type ScanEngine, type ScanEngineChoice } from './prober';
 import { routeSource } from './route';
 import { hostBlocks, parseAddress, type TargetPlan } from './targets';
@@ -132,7 +132,11 @@ const LOOKAHEAD = 4096;
 export class Scanner {
   readonly counters: ScanCounters;
   private readonly tune: ScanTuning;
-  private readonly gen: Generator<Probe>;
+  /** Host groups still to come, and the cursor in the current one (see nextInOrder). */
+  private readonly blocks: Generator<string[]>;
+  private group: HostState[] | null = null;
+  private hostIdx = 0;
+  private portIdx = 0;
   private genDone = false;
   private ready: Probe[] = [];
   private delayed = 0;
@@ -150,6 +154,7 @@ export class Scanner {
   private routesPending = 0;
   private resolveRun: (() => void) | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly probeOptions = new Map<number, ProbeOptions>();
 
   constructor(
     private readonly plan: Pick<TargetPlan, 'ranges' | 'count' | 'edges'>,
@@ -164,7 +169,7 @@ export class Scanner {
     this.prober = createProber(engineChoice(this.tune.engine), this.ceiling);
     const total = Number(plan.count) * ports.length;
     this.counters = { done: 0, total, open: 0, closed: 0, filtered: 0, error: 0, inflight: 0, window: this.ceiling, localRetries: 0, drops: 0, sourceAddresses: [] };
-    this.gen = this.probes();
+    this.blocks = hostBlocks(this.plan, this.tune.hostGroup);
   }
 
   /** The engine sending this sweep's probes. */
@@ -206,9 +211,24 @@ export class Scanner {
     });
   }
 
-  private *probes(): Generator<Probe> {
-    for (const block of hostBlocks(this.plan, this.tune.hostGroup)) {
-      const hosts = block.map((addr): HostState => ({
+  /**
+   * The next probe in sweep order (every port across every host of a group, group after
+   * group), or null at the end. A cursor, not a generator: it runs once per probe.
+   */
+  private nextInOrder(): Probe | null {
+    for (;;) {
+      if (this.group && this.portIdx < this.ports.length) {
+        const host = this.group[this.hostIdx]!;
+        const probe: Probe = { host, port: this.ports[this.portIdx]!, attempt: 1, localTries: 0 };
+        if (++this.hostIdx >= this.group.length) {
+          this.hostIdx = 0;
+          this.portIdx++;
+        }
+        return probe;
+      }
+      const next = this.blocks.next();
+      if (next.done) return null;
+      this.group = next.value.map((addr): HostState => ({
         addr,
         family: parseAddress(addr)!.family,
         remaining: this.ports.length,
@@ -223,19 +243,19 @@ export class Scanner {
         edge: this.plan.edges.has(addr),
         routed: false,
       }));
-      for (const port of this.ports) for (const host of hosts) yield { host, port, attempt: 1, localTries: 0 };
+      this.hostIdx = 0;
+      this.portIdx = 0;
     }
   }
 
   private nextProbe(): Probe | null {
     if (this.ready.length) return this.ready.shift()!;
     while (!this.genDone && this.deferredCount < LOOKAHEAD) {
-      const n = this.gen.next();
-      if (n.done) {
+      const p = this.nextInOrder();
+      if (!p) {
         this.genDone = true;
         break;
       }
-      const p = n.value;
       if (p.host.inflight < this.tune.perHost) return p;
       p.host.deferred.push(p);
       this.deferredCount++;
@@ -286,7 +306,18 @@ export class Scanner {
     if (!h.routed && this.routeLookups < ROUTE_LOOKUPS) this.lookUpRoute(h);
     h.inflight++;
     this.counters.inflight++;
-    this.prober.probe(h.addr, p.port, h.family, { timeoutMs: this.timeoutFor(p), bannerWaitMs: this.tune.bannerWaitMs, httpProbe: this.tune.httpProbe }, (a) => this.settle(p, a));
+    this.prober.probe(h.addr, p.port, h.family, this.optionsFor(this.timeoutFor(p)), (a) => this.settle(p, a));
+  }
+
+  /** Probe options differ only by timeout: one object per timeout, not one per probe. */
+  private optionsFor(timeoutMs: number): ProbeOptions {
+    let o = this.probeOptions.get(timeoutMs);
+    if (!o) {
+      if (this.probeOptions.size > 1024) this.probeOptions.clear();
+      o = Object.freeze({ timeoutMs, bannerWaitMs: this.tune.bannerWaitMs, httpProbe: this.tune.httpProbe });
+      this.probeOptions.set(timeoutMs, o);
+    }
+    return o;
   }
 
   private settle(p: Probe, a: Attempt): void {
@@ -397,7 +428,9 @@ export class Scanner {
     c[r.state]++;
     h[r.state]++;
     c.window = Math.floor(this.windowF);
-    this.sink.result({ host: h.addr, port: p.port, attempts: p.attempt, at: Date.now(), ...r });
+    const out: ProbeResult = { host: h.addr, port: p.port, state: r.state, reason: r.reason, rttUs: r.rttUs, banner: r.banner, service: r.service, attempts: p.attempt, at: Date.now() };
+    if (r.serviceMethod) out.serviceMethod = r.serviceMethod;
+    this.sink.result(out);
     if (--h.remaining === 0) this.sink.hostDone({ host: h.addr, open: h.open, closed: h.closed, filtered: h.filtered, error: h.error });
   }
 

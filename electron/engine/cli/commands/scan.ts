@@ -13,8 +13,8 @@ import { hostKey } from '../../inventory/hostkey';
 import { ConfirmationRequired, PortSpecError, TargetError, type ProbeResult } from '../../scan';
 import { ScanProfileName } from '../../../shared/scan';
 import { dbPath, UsageError } from '../common';
+import { scanTsv } from '../format';
 
-export const SCAN_COLUMNS = ['host', 'port', 'proto', 'state', 'reason', 'banner'] as const;
 
 /** Largest targets file read, bytes. */
 const MAX_TARGETS_FILE = 16 * 1024 * 1024;
@@ -57,10 +57,6 @@ export function summaryLine(scanId: number, s: ScanSummary | null, targets: stri
   const what = s.addresses === '1' && targets.length === 1 && !/[\s,/-]/.test(targets[0]!.trim()) ? targets[0]!.trim() : plural(s.addresses, 'address', 'addresses');
   const probes = s.addresses === '1' ? `${plural(s.probes, 'port')} probed` : `${plural(s.ports, 'port')}, ${plural(s.probes, 'probe')}`;
   return `scan ${scanId}, ${what}: ${probes}, ${s.open} open, ${s.closed} closed, ${s.filtered} filtered${s.errors ? `, ${plural(s.errors, 'error')}` : ''}\n`;
-}
-
-function tsvCell(s: string): string {
-  return s.replace(/[\t\r\n]/g, ' ');
 }
 
 export async function cmdScan(args: string[]): Promise<number> {
@@ -138,7 +134,8 @@ export async function cmdScan(args: string[]): Promise<number> {
           httpProbe: values.http ?? false,
           confirmLarge: values['confirm-large'] ?? false,
         },
-        { onResult: (r) => results.push(r) },
+        // Only what will be printed is kept: open ports, or every state with --all-states.
+        { onResult: (r) => void ((values['all-states'] || r.state === 'open') && results.push(r)) },
       );
     } catch (err) {
       if (err instanceof ConfirmationRequired) throw new UsageError(`${err.message} (--confirm-large)`);
@@ -152,26 +149,25 @@ export async function cmdScan(args: string[]): Promise<number> {
     if (progress) process.stderr.write('\r\x1b[K');
     for (const w of end.warnings) process.stderr.write(`portolan: warning: ${w}\n`);
 
-    // One sort key per host, not per row: a full sweep prints 65,535 rows of one host.
-    const keys = new Map<string, string>();
-    const keyOf = (h: string): string => {
-      let k = keys.get(h);
-      if (k === undefined) keys.set(h, (k = hostKey(h)));
-      return k;
-    };
-    const keyed = results
-      .filter((r) => values['all-states'] || r.state === 'open')
-      .map((r) => ({ r, k: keyOf(r.host) }))
-      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.r.port - b.r.port))
-      .map((x) => x.r);
+    // Rows by host (one sort key per host, not per row), then by port: a full sweep
+    // prints 65,535 rows of one host, which arrive nearly in port order already.
+    const byHost = new Map<string, ProbeResult[]>();
+    for (const r of results) {
+      let list = byHost.get(r.host);
+      if (!list) byHost.set(r.host, (list = []));
+      list.push(r);
+    }
+    const keyed = [...byHost]
+      .map(([host, rows]) => ({ k: hostKey(host), rows }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+      .flatMap((h) => h.rows.sort((a, b) => a.port - b.port));
     if (format === 'json') {
       const rows = keyed.map((r) => ({ host: r.host, port: r.port, proto: 'tcp', state: r.state, reason: r.reason, banner: r.banner, service: r.service, rttUs: r.rttUs }));
       process.stdout.write(JSON.stringify({ scanId: started.scanId, job: end.id, status: end.status, summary: end.result, results: rows }, null, 2) + '\n');
     } else {
       // Host (an address), port, state and reason never hold a tab or a line break; only
-      // the banner (server-sent bytes) is cleaned. A full sweep prints 65,535 rows.
-      const lines = [SCAN_COLUMNS.join('\t'), ...keyed.map((r) => `${r.host}\t${r.port}\ttcp\t${r.state}\t${r.reason}\t${r.banner ? tsvCell(r.banner) : ''}`)];
-      process.stdout.write(lines.join('\n') + '\n');
+      // the banner (server-sent bytes) is cleaned (scanTsv).
+      process.stdout.write(scanTsv(keyed));
     }
     process.stderr.write(summaryLine(started.scanId, end.result as ScanSummary | null, values['input-file']?.length ? [] : positionals));
     if (end.status !== 'done') {
