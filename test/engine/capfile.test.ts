@@ -17,8 +17,8 @@ function file(buf: Buffer): string {
 const SYN = tcpFrame({ src: '192.0.2.1', dst: '192.0.2.2', sport: 40000, dport: 22, flags: 'S' });
 const T0 = 1_700_000_000_123_456;
 
-async function frames(path: string, chunkSize?: number): Promise<{ got: Array<Omit<Frame, 'data'> & { len: number }>; summary: Awaited<ReturnType<typeof readCaptureFile>> }> {
-  const got: Array<Omit<Frame, 'data'> & { len: number }> = [];
+async function frames(path: string, chunkSize?: number): Promise<{ got: Array<Pick<Frame, 'linktype' | 'tsUs' | 'origLen' | 'iface'> & { len: number }>; summary: Awaited<ReturnType<typeof readCaptureFile>> }> {
+  const got: Array<Pick<Frame, 'linktype' | 'tsUs' | 'origLen' | 'iface'> & { len: number }> = [];
   const summary = await readCaptureFile(path, { chunkSize, onFrame: (f) => got.push({ linktype: f.linktype, tsUs: f.tsUs, origLen: f.origLen, iface: f.iface, len: f.data.length }) });
   return { got, summary };
 }

@@ -11,7 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { FoundService } from '../../shared/capture';
 import { CaptureStreamReader, type Frame } from '../decode/capfile';
-import { decodeFrame, newPacket } from '../decode';
+import { decodeFrameAt, newPacket } from '../decode';
 import { bpfCandidates } from '../filters/compile';
 import { packetFilter } from '../filters/match';
 import type { ResolvedSelection } from '../filters/selection';
@@ -107,7 +107,7 @@ export async function runLiveCapture(db: Db, opts: LiveOptions, ctx: JobContext,
     bytes += f.origLen;
     if (f.tsUs < firstUs) firstUs = f.tsUs;
     if (f.tsUs > lastUs) lastUs = f.tsUs;
-    decodeFrame(f.linktype, f.data, pkt);
+    decodeFrameAt(f.linktype, f.buf, f.start, f.end, pkt);
     if (filter && !filter(pkt)) {
       filteredOut++;
       return;

@@ -14,20 +14,36 @@
  * timestamp resolution (option if_tsresol, 9) and offset (if_tsoffset, 14); packets come
  * in Enhanced (6), Simple (3) and obsolete (2) Packet Blocks. Other blocks are skipped.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
-export interface Frame {
+/**
+ * One captured frame: bytes [start, end) of `buf`, the reader's buffer. Valid only during
+ * the callback (the buffer is reused). `data` makes a view of just the frame when a
+ * consumer wants one; the per-packet path (decodeFrameAt) uses the offsets and makes none.
+ */
+export class Frame {
   /** Link type of the interface the frame was captured on. */
-  linktype: number;
+  linktype = 1;
   /** Capture time, microseconds since the Unix epoch (UTC). */
-  tsUs: number;
+  tsUs = 0;
   /** Length of the frame on the wire, bytes. */
-  origLen: number;
-  /** Captured bytes (a view; valid only during the callback). */
-  data: Uint8Array;
+  origLen = 0;
   /** pcapng interface id (0 for pcap). */
-  iface: number;
+  iface = 0;
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+
+  /** The captured bytes as a view (made on each read; valid only during the callback). */
+  get data(): Uint8Array {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  set(buf: Uint8Array, start: number, end: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+  }
 }
 
 export interface ReadSummary {
@@ -61,46 +77,59 @@ const PCAPNG_SHB = 0x0a0d0d0a;
 /**
  * Reads a whole capture file, calling `onFrame` per packet. Throws CaptureFormatError
  * when the file is not a capture at all; damage after a valid start becomes a warning.
+ *
+ * One buffer is reused for the whole file: each read fills what the parser left free,
+ * the part of a record cut by the chunk's end is moved to the front, and the buffer
+ * only grows for a record longer than itself. (A fresh buffer per chunk, joined to the
+ * previous chunk's leftover, zero-filled and copied every byte of the file twice.)
  */
 export async function readCaptureFile(path: string, opts: ReadOptions): Promise<ReadSummary> {
-  const size = (await stat(path)).size;
-  const stream = createReadStream(path, { highWaterMark: opts.chunkSize ?? 1 << 20 });
-  let parser: Parser | null = null;
-  let pending: Uint8Array = new Uint8Array(0);
-  let consumed = 0;
+  const fh = await open(path, 'r');
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const size = (await fh.stat()).size;
+    const chunk = Math.max(64, opts.chunkSize ?? 1 << 20);
+    let buf = Buffer.allocUnsafe(chunk);
+    let parser: Parser | null = null;
+    let have = 0;
+    let consumed = 0;
+    let eof = false;
+    while (!eof) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      let buf: Uint8Array = pending.length ? concat(pending, chunk) : chunk;
-      if (!parser) {
-        if (buf.length < 24 && buf.length < size) {
-          pending = buf;
-          continue;
-        }
-        parser = makeParser(buf, path);
+      // A record longer than the buffer: grow it (records are bounded by MAX_RECORD).
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_RECORD + 64));
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
       }
-      const used = parser.feed(buf, opts.onFrame);
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, consumed + have);
+      if (bytesRead === 0) eof = true;
+      have += bytesRead;
+      const view = new Uint8Array(buf.buffer, buf.byteOffset, have);
+      if (!parser) {
+        if (have < 24 && !eof) continue;
+        if (have === 0) throw new CaptureFormatError(`${path}: empty file, not a capture`);
+        parser = makeParser(view, path);
+      }
+      const used = parser.feed(view, opts.onFrame);
       consumed += used;
-      buf = buf.subarray(used);
-      // Copy the leftover: the stream may reuse its chunk buffer.
-      pending = buf.length ? Uint8Array.prototype.slice.call(buf) : new Uint8Array(0);
+      if (used > 0 && used < have) buf.copy(buf, 0, used, have);
+      have -= used;
       await opts.onChunk?.(consumed, size);
-      if (parser.stopped) break;
+      if (parser.stopped) {
+        have = 0;
+        break;
+      }
     }
+    if (!parser) throw new CaptureFormatError(`${path}: empty file, not a capture`);
+    if (!parser.started()) throw new CaptureFormatError(`${path}: the capture's header is cut off (${size} bytes in the file)`);
+    const summary = parser.summary();
+    if (have > 0 && !parser.stopped) {
+      summary.warnings.push(`file ends inside a record at byte ${consumed} (${have} bytes left over); kept the ${summary.packets} packets before it`);
+    }
+    return summary;
   } finally {
-    stream.destroy();
+    await fh.close();
   }
-  if (!parser) {
-    if (pending.length === 0) throw new CaptureFormatError(`${path}: empty file, not a capture`);
-    parser = makeParser(pending, path);
-    parser.feed(pending, opts.onFrame);
-  }
-  if (!parser.started()) throw new CaptureFormatError(`${path}: the capture's header is cut off (${size} bytes in the file)`);
-  const summary = parser.summary();
-  if (pending.length > 0 && !parser.stopped) {
-    summary.warnings.push(`file ends inside a record at byte ${consumed} (${pending.length} bytes left over); kept the ${summary.packets} packets before it`);
-  }
-  return summary;
 }
 
 /**
@@ -185,7 +214,7 @@ class PcapParser implements Parser {
   private bytes = 0;
   private warnings: string[] = [];
   private oversize = 0;
-  private frame: Frame = { linktype: 1, tsUs: 0, origLen: 0, data: new Uint8Array(0), iface: 0 };
+  private frame = new Frame();
 
   constructor(
     private readonly le: boolean,
@@ -226,7 +255,7 @@ class PcapParser implements Parser {
       if ((this.snaplen > 0 && incl > this.snaplen) || incl > orig) this.oversize++;
       frame.tsUs = sec * 1e6 + Math.floor(frac / div);
       frame.origLen = orig;
-      frame.data = buf.subarray(at + 16, at + 16 + incl);
+      frame.set(buf, at + 16, at + 16 + incl);
       this.packets++;
       this.bytes += orig;
       onFrame(frame);
@@ -265,7 +294,7 @@ class PcapngParser implements Parser {
   private warnings: string[] = [];
   private unknownIface = 0;
   private sections = 0;
-  private frame: Frame = { linktype: 1, tsUs: 0, origLen: 0, data: new Uint8Array(0), iface: 0 };
+  private frame = new Frame();
 
   feed(buf: Uint8Array, onFrame: (f: Frame) => void): number {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -360,7 +389,7 @@ class PcapngParser implements Parser {
     frame.iface = id;
     frame.tsUs = Math.floor((units / iface.unitsPerSec + iface.offsetSec) * 1e6);
     frame.origLen = orig;
-    frame.data = buf.subarray(body + 20, body + 20 + incl);
+    frame.set(buf, body + 20, body + 20 + incl);
     this.packets++;
     this.bytes += orig;
     onFrame(frame);
@@ -376,7 +405,7 @@ class PcapngParser implements Parser {
     frame.iface = 0;
     frame.tsUs = 0;
     frame.origLen = orig;
-    frame.data = buf.subarray(body + 4, body + 4 + incl);
+    frame.set(buf, body + 4, body + 4 + incl);
     this.packets++;
     this.bytes += orig;
     onFrame(frame);

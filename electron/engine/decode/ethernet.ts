@@ -6,8 +6,8 @@
 import { fail, u16, type Packet } from './types';
 import { next, type Step } from './step';
 
-export function decodeEthernet(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 14) return fail(p, 'truncated', 'ethernet');
+export function decodeEthernet(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 14) return fail(p, 'truncated', 'ethernet');
   const type = u16(b, o + 12);
   if (type < 0x0600) return fail(p, 'unsupported', 'ethernet');
   return next(step, 'ethertype', type, o + 14);

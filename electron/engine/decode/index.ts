@@ -17,7 +17,13 @@ import { fail, resetPacket, type Packet } from './types';
 import { decodeUdp } from './udp';
 import { decodeVlan } from './vlan';
 
-export type Decoder = (b: Uint8Array, o: number, p: Packet, step: Step) => boolean;
+/**
+ * One layer's decoder: reads the header at `o` of the frame that ends at `end` (the
+ * frame is bytes [start, end) of `b`, which may hold other frames around it: offsets are
+ * absolute, so nothing is copied or sliced per packet), fills `p`, and says in `step`
+ * where the next layer starts and how to pick its decoder.
+ */
+export type Decoder = (b: Uint8Array, o: number, end: number, p: Packet, step: Step) => boolean;
 
 /** Link types (https://www.tcpdump.org/linktypes.html) → decoder. */
 export const LINK_TYPES: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
@@ -67,34 +73,57 @@ const MAX_LAYERS = 32;
 
 const step: Step = { kind: 'done', type: 0, offset: 0 };
 
+/**
+ * The tables above as arrays indexed by number, for the per-packet path: a Map lookup
+ * per layer was a good part of decoding's time. Index 0 of each decoder list is "none".
+ */
+function denseTable(table: ReadonlyMap<number, Decoder>, size: number): { slot: Uint8Array; decoders: Array<Decoder | undefined> } {
+  const decoders: Array<Decoder | undefined> = [undefined];
+  const slot = new Uint8Array(size);
+  for (const [n, d] of table) {
+    let i = decoders.indexOf(d);
+    if (i < 0) i = decoders.push(d) - 1;
+    slot[n] = i;
+  }
+  return { slot, decoders };
+}
+const LINK = denseTable(LINK_TYPES, 1 << 16);
+const ETHER = denseTable(ETHER_TYPES, 1 << 16);
+const IPPROTO = denseTable(IP_PROTOCOLS, 256);
+
 /** Decodes one frame into `p` (reset first). Returns true when it reached a transport header. */
 export function decodeFrame(linktype: number, frame: Uint8Array, p: Packet): boolean {
+  return decodeFrameAt(linktype, frame, 0, frame.length, p);
+}
+
+/** The same, for the frame at bytes [start, end) of `buf` (a capture file's read buffer). */
+export function decodeFrameAt(linktype: number, buf: Uint8Array, start: number, end: number, p: Packet): boolean {
   resetPacket(p);
-  const link = LINK_TYPES.get(linktype);
+  const link = linktype >= 0 && linktype < 1 << 16 ? LINK.decoders[LINK.slot[linktype]!] : undefined;
   if (!link) return fail(p, 'unsupported', `linktype ${linktype}`);
-  if (!link(frame, 0, p, step)) return false;
+  if (!link(buf, start, end, p, step)) return false;
   for (let i = 0; i < MAX_LAYERS; i++) {
     let dec: Decoder | undefined;
     switch (step.kind) {
       case 'done':
         return p.hasPorts;
       case 'ethertype':
-        dec = ETHER_TYPES.get(step.type);
+        dec = ETHER.decoders[ETHER.slot[step.type]!];
         if (!dec) return fail(p, 'unsupported', `ethertype 0x${step.type.toString(16)}`);
         break;
       case 'ipproto':
-        dec = IP_PROTOCOLS.get(step.type);
+        dec = IPPROTO.decoders[IPPROTO.slot[step.type]!];
         if (!dec) return fail(p, 'unsupported', `ip proto ${step.type}`);
         break;
       case 'ipguess': {
-        if (step.offset >= frame.length) return fail(p, 'truncated', 'ip');
-        const v = frame[step.offset]! >> 4;
+        if (step.offset >= end) return fail(p, 'truncated', 'ip');
+        const v = buf[step.offset]! >> 4;
         dec = v === 4 ? decodeIpv4 : v === 6 ? decodeIpv6 : undefined;
         if (!dec) return fail(p, 'unsupported', `ip version ${v}`);
         break;
       }
     }
-    if (!dec(frame, step.offset, p, step)) return false;
+    if (!dec(buf, step.offset, end, p, step)) return false;
   }
   return fail(p, 'malformed', 'layers');
 }

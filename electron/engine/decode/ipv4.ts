@@ -8,8 +8,8 @@
 import { fail, setAddresses, u16, type Packet } from './types';
 import { next, type Step } from './step';
 
-export function decodeIpv4(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 20) return fail(p, 'truncated', 'ipv4');
+export function decodeIpv4(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 20) return fail(p, 'truncated', 'ipv4');
   if (b[o]! >> 4 !== 4) return fail(p, 'malformed', 'ipv4');
   const ihl = (b[o]! & 0x0f) * 4;
   if (ihl < 20) return fail(p, 'malformed', 'ipv4');
@@ -18,10 +18,10 @@ export function decodeIpv4(b: Uint8Array, o: number, p: Packet, step: Step): boo
   setAddresses(p, b, o + 12, o + 16);
   p.ipProto = b[o + 9]!;
   // A total length of 0 is written by TCP segmentation offload: fall back to what was captured.
-  const declared = total === 0 ? b.length - o : total;
+  const declared = total === 0 ? end - o : total;
   if (declared < ihl) return fail(p, 'malformed', 'ipv4');
   p.ipPayloadLength = declared - ihl;
-  if (b.length - o < ihl) return fail(p, 'truncated', 'ipv4');
+  if (end - o < ihl) return fail(p, 'truncated', 'ipv4');
   if ((u16(b, o + 6) & 0x1fff) !== 0) {
     p.laterFragment = true;
     return next(step, 'done', 0, o + ihl);

@@ -13,25 +13,25 @@ import { next, type Step } from './step';
 /** Bound on the extension chain, so a crafted loop of headers cannot spin. */
 const MAX_EXTENSIONS = 16;
 
-export function decodeIpv6(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 40) return fail(p, 'truncated', 'ipv6');
+export function decodeIpv6(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 40) return fail(p, 'truncated', 'ipv6');
   if (b[o]! >> 4 !== 6) return fail(p, 'malformed', 'ipv6');
   p.ipVersion = 6;
   setAddresses(p, b, o + 8, o + 24);
   let payloadLength = u16(b, o + 4);
   // Payload length 0 means a jumbogram or offload: use what was captured.
-  if (payloadLength === 0) payloadLength = b.length - o - 40;
+  if (payloadLength === 0) payloadLength = end - o - 40;
   let nh = b[o + 6]!;
   let at = o + 40;
   for (let i = 0; i < MAX_EXTENSIONS; i++) {
     if (nh === 0 || nh === 43 || nh === 60) {
-      if (b.length - at < 8) return fail(p, 'truncated', 'ipv6-ext');
+      if (end - at < 8) return fail(p, 'truncated', 'ipv6-ext');
       const len = (b[at + 1]! + 1) * 8;
       nh = b[at]!;
       at += len;
       payloadLength -= len;
     } else if (nh === 44) {
-      if (b.length - at < 8) return fail(p, 'truncated', 'ipv6-frag');
+      if (end - at < 8) return fail(p, 'truncated', 'ipv6-frag');
       const offset = u16(b, at + 2) >> 3;
       nh = b[at]!;
       at += 8;
@@ -43,7 +43,7 @@ export function decodeIpv6(b: Uint8Array, o: number, p: Packet, step: Step): boo
         return next(step, 'done', 0, at);
       }
     } else if (nh === 51) {
-      if (b.length - at < 8) return fail(p, 'truncated', 'ipv6-ah');
+      if (end - at < 8) return fail(p, 'truncated', 'ipv6-ah');
       const len = (b[at + 1]! + 2) * 4;
       nh = b[at]!;
       at += len;
@@ -52,7 +52,7 @@ export function decodeIpv6(b: Uint8Array, o: number, p: Packet, step: Step): boo
       p.ipProto = nh;
       if (payloadLength < 0) return fail(p, 'malformed', 'ipv6-ext');
       p.ipPayloadLength = payloadLength;
-      if (at > b.length) return fail(p, 'truncated', 'ipv6-ext');
+      if (at > end) return fail(p, 'truncated', 'ipv6-ext');
       return next(step, 'ipproto', nh, at);
     }
   }

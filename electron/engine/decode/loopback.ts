@@ -10,8 +10,8 @@ import { next, type Step } from './step';
 
 const INET_FAMILIES = new Set([2, 10, 24, 28, 30]);
 
-export function decodeNull(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 4) return fail(p, 'truncated', 'null');
+export function decodeNull(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 4) return fail(p, 'truncated', 'null');
   const le = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
   const be = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
   if (!INET_FAMILIES.has(le) && !INET_FAMILIES.has(be)) return fail(p, 'unsupported', 'null');

@@ -8,9 +8,9 @@ import { next, type Step } from './step';
 
 const MAX_LABELS = 16;
 
-export function decodeMpls(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
+export function decodeMpls(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
   for (let i = 0; i < MAX_LABELS; i++) {
-    if (b.length - o < 4) return fail(p, 'truncated', 'mpls');
+    if (end - o < 4) return fail(p, 'truncated', 'mpls');
     const label = (b[o]! << 12) | (b[o + 1]! << 4) | (b[o + 2]! >> 4);
     const bottom = (b[o + 2]! & 0x01) === 1;
     p.mpls.push(label);

@@ -6,14 +6,14 @@
 import type { Packet } from './types';
 import { next, type Step } from './step';
 
-export function decodeRaw(_b: Uint8Array, o: number, _p: Packet, step: Step): boolean {
+export function decodeRaw(_b: Uint8Array, o: number, _end: number, _p: Packet, step: Step): boolean {
   return next(step, 'ipguess', 0, o);
 }
 
-export function decodeRawIpv4(_b: Uint8Array, o: number, _p: Packet, step: Step): boolean {
+export function decodeRawIpv4(_b: Uint8Array, o: number, _end: number, _p: Packet, step: Step): boolean {
   return next(step, 'ethertype', 0x0800, o);
 }
 
-export function decodeRawIpv6(_b: Uint8Array, o: number, _p: Packet, step: Step): boolean {
+export function decodeRawIpv6(_b: Uint8Array, o: number, _end: number, _p: Packet, step: Step): boolean {
   return next(step, 'ethertype', 0x86dd, o);
 }

@@ -6,7 +6,7 @@
 import { fail, u16, type Packet } from './types';
 import { next, type Step } from './step';
 
-export function decodeSll(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 16) return fail(p, 'truncated', 'sll');
+export function decodeSll(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 16) return fail(p, 'truncated', 'sll');
   return next(step, 'ethertype', u16(b, o + 14), o + 16);
 }

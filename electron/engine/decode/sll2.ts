@@ -7,7 +7,7 @@
 import { fail, u16, type Packet } from './types';
 import { next, type Step } from './step';
 
-export function decodeSll2(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 20) return fail(p, 'truncated', 'sll2');
+export function decodeSll2(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 20) return fail(p, 'truncated', 'sll2');
   return next(step, 'ethertype', u16(b, o), o + 20);
 }

@@ -9,8 +9,8 @@
 import { fail, setPayload, u16, u32, type Packet } from './types';
 import { next, type Step } from './step';
 
-export function decodeTcp(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 20) return fail(p, 'truncated', 'tcp');
+export function decodeTcp(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 20) return fail(p, 'truncated', 'tcp');
   p.srcPort = u16(b, o);
   p.dstPort = u16(b, o + 2);
   p.seq = u32(b, o + 4);
@@ -22,25 +22,24 @@ export function decodeTcp(b: Uint8Array, o: number, p: Packet, step: Step): bool
   // options below are cut off by the snap length.
   p.hasPorts = true;
   p.payloadLength = Math.max(0, p.ipPayloadLength - hlen);
-  if (b.length - o < hlen) return fail(p, 'truncated', 'tcp-options');
+  if (end - o < hlen) return fail(p, 'truncated', 'tcp-options');
   if (!optionsWellFormed(b, o + 20, o + hlen)) return fail(p, 'malformed', 'tcp-options');
   const start = o + hlen;
-  const end = Math.min(b.length, start + p.payloadLength);
-  setPayload(p, b, start, end);
+  setPayload(p, b, start, Math.min(end, start + p.payloadLength));
   return next(step, 'done', 0, start);
 }
 
-function optionsWellFormed(b: Uint8Array, at: number, end: number): boolean {
-  while (at < end) {
+function optionsWellFormed(b: Uint8Array, at: number, stop: number): boolean {
+  while (at < stop) {
     const kind = b[at]!;
     if (kind === 0) return true;
     if (kind === 1) {
       at += 1;
       continue;
     }
-    if (at + 1 >= end) return false;
+    if (at + 1 >= stop) return false;
     const len = b[at + 1]!;
-    if (len < 2 || at + len > end) return false;
+    if (len < 2 || at + len > stop) return false;
     at += len;
   }
   return true;

@@ -106,43 +106,53 @@ function addrText(p: PacketState, off: number): string {
   return '';
 }
 
+/**
+ * The one packet object decoders fill. A class, so every field is an own data property
+ * from the start and the lazy texts are getters on the prototype: an object literal with
+ * getters this size is kept in dictionary mode by V8, which made every field read and
+ * write in the decoders and the flow table a hash lookup.
+ */
+class PacketImpl implements PacketState {
+  issue: DecodeIssue | null = null;
+  issueLayer = '';
+  vlans: number[] = [];
+  mpls: number[] = [];
+  ipVersion: 0 | 4 | 6 = 0;
+  srcText: string | null = null;
+  dstText: string | null = null;
+  addrBuf: Uint8Array = EMPTY;
+  srcOff = 0;
+  dstOff = 0;
+  ipProto = -1;
+  laterFragment = false;
+  ipPayloadLength = 0;
+  srcPort = 0;
+  dstPort = 0;
+  tcpFlags = 0;
+  seq = 0;
+  ack = 0;
+  payloadLength = 0;
+  payloadView: Uint8Array | null = null;
+  payloadBuf: Uint8Array = EMPTY;
+  payloadOff = 0;
+  payloadEnd = 0;
+  hasPorts = false;
+
+  get src(): string {
+    return (this.srcText ??= addrText(this, this.srcOff));
+  }
+
+  get dst(): string {
+    return (this.dstText ??= addrText(this, this.dstOff));
+  }
+
+  get payload(): Uint8Array {
+    return (this.payloadView ??= this.payloadEnd > this.payloadOff ? this.payloadBuf.subarray(this.payloadOff, this.payloadEnd) : EMPTY);
+  }
+}
+
 export function newPacket(): Packet {
-  const p: PacketState = {
-    issue: null,
-    issueLayer: '',
-    vlans: [],
-    mpls: [],
-    ipVersion: 0,
-    srcText: null,
-    dstText: null,
-    get src(): string {
-      return (this.srcText ??= addrText(this, this.srcOff));
-    },
-    get dst(): string {
-      return (this.dstText ??= addrText(this, this.dstOff));
-    },
-    addrBuf: EMPTY,
-    srcOff: 0,
-    dstOff: 0,
-    ipProto: -1,
-    laterFragment: false,
-    ipPayloadLength: 0,
-    srcPort: 0,
-    dstPort: 0,
-    tcpFlags: 0,
-    seq: 0,
-    ack: 0,
-    payloadLength: 0,
-    payloadView: null,
-    get payload(): Uint8Array {
-      return (this.payloadView ??= this.payloadEnd > this.payloadOff ? this.payloadBuf.subarray(this.payloadOff, this.payloadEnd) : EMPTY);
-    },
-    payloadBuf: EMPTY,
-    payloadOff: 0,
-    payloadEnd: 0,
-    hasPorts: false,
-  };
-  return p;
+  return new PacketImpl();
 }
 
 export function resetPacket(p: Packet): void {

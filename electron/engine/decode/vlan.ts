@@ -9,8 +9,8 @@ import { next, type Step } from './step';
 /** Bound on stacked tags: real networks use two, a loop of tags is malformed. */
 const MAX_TAGS = 8;
 
-export function decodeVlan(b: Uint8Array, o: number, p: Packet, step: Step): boolean {
-  if (b.length - o < 4) return fail(p, 'truncated', 'vlan');
+export function decodeVlan(b: Uint8Array, o: number, end: number, p: Packet, step: Step): boolean {
+  if (end - o < 4) return fail(p, 'truncated', 'vlan');
   if (p.vlans.length >= MAX_TAGS) return fail(p, 'malformed', 'vlan');
   p.vlans.push(u16(b, o) & 0x0fff);
   return next(step, 'ethertype', u16(b, o + 2), o + 4);

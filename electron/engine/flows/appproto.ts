@@ -141,6 +141,8 @@ function isPostgresStartup(b: Uint8Array): boolean {
 
 /** Redis RESP array of bulk strings: "*<n>\r\n$<len>\r\n", or an inline PING. */
 function isRedisCommand(b: Uint8Array): boolean {
+  // '*', 'P' or 'p' first, or it is neither (no text made for the rest).
+  if (b[0] !== 0x2a && (b[0]! | 0x20) !== 0x70) return false;
   const head = ascii(b, 24);
   return /^\*\d{1,4}\r\n\$\d{1,6}\r\n/.test(head) || /^PING\r?\n/i.test(head);
 }

@@ -14,59 +14,20 @@
  *   suspect: still `handshake`, but confidence `low`, and the flow is flagged.
  * - A host that answers SYN-ACK on an implausible share of the ports probed on it is
  *   "answering everything": its bare-handshake ports collapse into one AnsweringHost.
+ *
+ * Open flows live in FlowSlots (slots.ts): flat arrays indexed by slot, side a at 2f and
+ * side b at 2f + 1. In this file `f` is a flow's slot and `me`, `peer`, `o` (originator),
+ * `r` (responder) are side indices.
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/types';
 import type { Confidence, Proto } from '../../shared/model';
 import { sniff, type AppGuess } from './appproto';
+import { FanIn } from './fanin';
+import { FlowSlots, KEEP_SEQS, KEY_WORDS, keyHash } from './slots';
 import type { AnsweringHost, FlowRecord, ListenerHit } from './types';
+import { connStateOf, historyText, H_ACK, H_DATA, H_FIN, H_RST, H_SYN, H_SYNACK, portScore } from './verdicts';
 
-interface Side {
-  ip: string;
-  port: number;
-  pkts: number;
-  bytes: number;
-  syn: number;
-  synAck: number;
-  fin: number;
-  rst: number;
-  firstUs: number;
-  lastUs: number;
-  /** Sequence span of payload this side sent (serial numbers), valid when hasData. */
-  hasData: boolean;
-  dataLo: number;
-  dataHi: number;
-  /** Packets this side sent acknowledging the peer's payload. */
-  ackedPeerData: number;
-  /** History letters this side sent, in order, as 3-bit codes (see HISTORY_LETTERS). */
-  history: number;
-  /** Which letters are already in `history`, one bit per code. */
-  historySeen: number;
-  /** The first payload bytes this side sent, as a Latin-1 string (one byte a character). */
-  firstPayload: string | null;
-  firstPayloadUs: number;
-  /** The IPv4 address as a 32-bit number, or -1 (IPv6): a compact fan-in key. */
-  v4: number;
-  /** Sequence numbers of this side's SYNs (a few, for the SYN-ACK check); null until one. */
-  synSeqs: number[] | null;
-  /** Acknowledgment numbers of this side's SYN-ACKs (a few); null until one. */
-  synAckAcks: number[] | null;
-}
-
-interface Flow {
-  proto: Proto;
-  a: Side;
-  b: Side;
-  /** Whether side `a` is the lower endpoint of the key (see flowKey). */
-  aIsLow: boolean;
-  vlan: string;
-  closed: boolean;
-  closedAtUs: number;
-  /**
-   * Set when a closed flow with a known direction was compacted (see compact()): its app
-   * protocol guess and SYN-ACK check, made at close; its payloads and SYN lists dropped.
-   */
-  settled: { guess: AppGuess | null; suspect: boolean } | null;
-}
+export { connState } from './verdicts';
 
 export interface FlowTableOptions {
   /** Inactivity timeouts, microseconds of capture time. */
@@ -108,44 +69,38 @@ function seqGe(a: number, b: number): boolean {
   return ((a - b) >>> 0) < SERIAL_HALF;
 }
 
-/** Ports registered for common services above 1023 (servers more often than clients). */
-const KNOWN_HIGH_PORTS = new Set([
-  1080, 1194, 1433, 1521, 1723, 1883, 2049, 2375, 2376, 3128, 3306, 3389, 5050, 5060, 5061, 5222, 5223, 5432, 5671,
-  5672, 5900, 5984, 6379, 6443, 6667, 6697, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9042, 9090, 9092, 9200, 9300,
-  9418, 11211, 27017,
-]);
-
-/** How strongly a host:port looks like a server, from its port alone. */
-function portScore(port: number): number {
-  if (port < 1024) return 2;
-  if (KNOWN_HIGH_PORTS.has(port)) return 1;
-  if (port >= 32768) return -1;
-  return 0;
+/** A TCP endpoint: its address text, port, and IPv4 address as a number (-1 for IPv6). */
+interface Endpoint {
+  ip: string;
+  port: number;
+  v4: number;
 }
 
 interface Candidate {
-  a: { ip: string; port: number; v4: number; acked: boolean };
-  b: { ip: string; port: number; v4: number; acked: boolean };
+  a: Endpoint & { acked: boolean };
+  b: Endpoint & { acked: boolean };
   firstUs: number;
   lastUs: number;
   bytes: number;
   service: string | null;
 }
 
-const MAX_FANIN_TRACKED = 16;
 /** Bytes kept of a side's first payload: enough for a TLS ClientHello's server name. */
 const KEEP_PAYLOAD = 512;
-const KEEP_SEQS = 4;
 
 export class FlowTable {
-  private flows = new Map<string, Flow>();
-  private hits = new Map<string, ListenerHit>();
-  private midstream: Candidate[] = [];
+  private readonly s = new FlowSlots();
+  /** The current packet's key (see slots.ts), filled by keyOf. */
+  private readonly key = new Uint32Array(KEY_WORDS);
   /**
-   * Distinct peers per TCP endpoint (see endpointKey) → the key of its only peer, or the
-   * set of them once there are two, capped. Most endpoints are clients with one peer.
+   * Listener inferences by host text (shared per address, so its hash is made once), then
+   * by port × 8 + protocol and evidence code; `hitList` keeps them in the order first seen.
    */
-  private fanIn = new Map<EndpointKey, EndpointKey | Set<EndpointKey>>();
+  private hits = new Map<string, Map<number, ListenerHit>>();
+  private hitList: ListenerHit[] = [];
+  private midstream: Candidate[] = [];
+  /** Distinct peers per TCP endpoint, over the flows finished so far (fanin.ts). */
+  private fanIn = new FanIn();
   /** IPv4 address text by its 32-bit value: one string per host, not one per flow side. */
   private v4Text = new Map<number, string>();
   /** IPv6 address text by the address's 16 bytes (as 8 UTF-16 code units). */
@@ -173,52 +128,83 @@ export class FlowTable {
   /** Feeds one decoded packet (must have ports). `wireLen` is the frame's original length. */
   add(p: Packet, tsUs: number, wireLen: number): void {
     if (!p.hasPorts || p.laterFragment) return;
-    const proto: Proto = p.ipProto === 6 ? 'tcp' : 'udp';
+    const s = this.s;
+    const tcp = p.ipProto === 6;
     if (tsUs > this.nowUs) this.nowUs = tsUs;
     const srcLow = endpointOrder(p) <= 0;
-    const key = flowKey(p, srcLow);
-    let flow = this.flows.get(key);
-    const isPureSyn = proto === 'tcp' && (p.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-    if (flow && this.expired(flow, tsUs, isPureSyn)) {
-      this.finish(flow);
-      this.flows.delete(key);
-      flow = undefined;
+    const h = this.keyOf(p, srcLow);
+    let f = s.find(this.key, h);
+    const isPureSyn = tcp && (p.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    if (f >= 0 && this.expired(f, tsUs, isPureSyn)) {
+      this.finish(f);
+      s.remove(f);
+      f = -1;
     }
-    if (!flow) {
-      flow = {
-        proto,
-        a: newSide(this.addrText(p, p.srcOff), p.srcPort, tsUs, v4Of(p, p.srcOff)),
-        b: newSide(this.addrText(p, p.dstOff), p.dstPort, tsUs, v4Of(p, p.dstOff)),
-        aIsLow: srcLow,
-        vlan: p.vlans.length ? p.vlans.join(',') : '',
-        closed: false,
-        closedAtUs: 0,
-        settled: null,
-      };
-      this.flows.set(key, flow);
+    if (f < 0) {
+      f = s.insert(this.key, h);
+      s.proto[f] = tcp ? 6 : 17;
+      s.aIsLow[f] = srcLow ? 1 : 0;
+      s.vlan[f] = p.vlans.length ? p.vlans.join(',') : '';
+      this.openSide(2 * f, p, p.srcOff, p.srcPort, tsUs);
+      this.openSide(2 * f + 1, p, p.dstOff, p.dstPort, tsUs);
     }
     // Same order as the side that opened the flow: from a. (Both ends equal: always a.)
-    const fromA = srcLow === flow.aIsLow;
-    const me = fromA ? flow.a : flow.b;
-    const peer = fromA ? flow.b : flow.a;
-    me.pkts++;
-    me.bytes += wireLen;
-    if (tsUs < me.firstUs) me.firstUs = tsUs;
-    if (tsUs > me.lastUs) me.lastUs = tsUs;
-    if (proto === 'tcp') this.tcp(flow, me, peer, p, tsUs);
+    const me = srcLow === (s.aIsLow[f] === 1) ? 2 * f : 2 * f + 1;
+    const peer = me ^ 1;
+    s.pkts[me] = s.pkts[me]! + 1;
+    s.bytes[me] = s.bytes[me]! + wireLen;
+    if (tsUs < s.firstUs[me]!) s.firstUs[me] = tsUs;
+    if (tsUs > s.lastUs[me]!) s.lastUs[me] = tsUs;
+    if (tcp) this.tcp(f, me, peer, p, tsUs);
     else {
-      if (p.payloadEnd > p.payloadOff && !me.firstPayload) {
-        me.firstPayload = keepPayload(p, 64);
-        me.firstPayloadUs = tsUs;
+      if (p.payloadEnd > p.payloadOff && s.firstPayload[me] === null) {
+        s.firstPayload[me] = keepPayload(p, 64);
+        s.firstPayloadUs[me] = tsUs;
       }
       // A datagram back from the side that did not send first is a reply.
-      if (this.opts.early && me.pkts === 1 && peer.pkts > 0 && peer.firstUs <= tsUs) this.noteEarly(me.ip, me.port, 'udp', 'reply', tsUs);
+      if (this.opts.early && s.pkts[me] === 1 && s.pkts[peer]! > 0 && s.firstUs[peer]! <= tsUs) this.noteEarly(s.ip[me]!, s.port[me]!, 'udp', 'reply', tsUs);
     }
     // A sweep visits every open flow: keep its cost per packet flat as the table grows.
-    if (++this.sinceSweep >= 65536 && this.sinceSweep >= 2 * this.flows.size) this.sweep();
+    if (++this.sinceSweep >= 65536 && this.sinceSweep >= 2 * s.size) this.sweep();
   }
 
-  /** The packet's address at `off` as text; IPv4 texts are shared per address. */
+  private openSide(j: number, p: Packet, off: number, port: number, tsUs: number): void {
+    const s = this.s;
+    s.ip[j] = this.addrText(p, off);
+    s.port[j] = port;
+    s.v4[j] = v4Of(p, off);
+    s.firstUs[j] = tsUs;
+    s.lastUs[j] = tsUs;
+  }
+
+  /**
+   * Fills `this.key` for the packet and returns its hash: protocol and version, the
+   * ports, then the lower endpoint's address and the higher's (see slots.ts).
+   */
+  private keyOf(p: Packet, srcLow: boolean): number {
+    const k = this.key;
+    const b = p.addrBuf;
+    const lo = srcLow ? p.srcOff : p.dstOff;
+    const hi = srcLow ? p.dstOff : p.srcOff;
+    const lp = srcLow ? p.srcPort : p.dstPort;
+    const hp = srcLow ? p.dstPort : p.srcPort;
+    k[1] = ((lp << 16) | hp) >>> 0;
+    if (p.ipVersion === 4) {
+      k[0] = p.ipProto | (4 << 8);
+      k[2] = word(b, lo);
+      k[6] = word(b, hi);
+      k[3] = k[4] = k[5] = k[7] = k[8] = k[9] = 0;
+    } else {
+      k[0] = p.ipProto | (6 << 8);
+      for (let i = 0; i < 4; i++) {
+        k[2 + i] = word(b, lo + 4 * i);
+        k[6 + i] = word(b, hi + 4 * i);
+      }
+    }
+    return keyHash(k);
+  }
+
+  /** The packet's address at `off` as text; texts are shared per address. */
   private addrText(p: Packet, off: number): string {
     if (p.ipVersion !== 4) {
       if (p.ipVersion !== 6) return off === p.srcOff ? p.src : p.dst;
@@ -286,60 +272,70 @@ export class FlowTable {
     return probed >= ANSWERS_EVERYTHING.minProbed && answered >= ANSWERS_EVERYTHING.share * probed;
   }
 
-  private tcp(flow: Flow, me: Side, peer: Side, p: Packet, tsUs: number): void {
-    const f = p.tcpFlags;
-    if (f & TCP_SYN) {
-      if (f & TCP_ACK) {
-        me.synAck++;
-        mark(me, H_SYNACK);
-        me.synAckAcks = keepSeq(me.synAckAcks, p.ack);
-        addPort(this.answered, me.ip, me.port);
+  private tcp(f: number, me: number, peer: number, p: Packet, tsUs: number): void {
+    const s = this.s;
+    const fl = p.tcpFlags;
+    if (fl & TCP_SYN) {
+      if (fl & TCP_ACK) {
+        s.synAck[me] = s.synAck[me]! + 1;
+        this.mark(me, H_SYNACK);
+        keepSeq(s.synAckAcks, s.synAckN, me, p.ack);
+        addPort(this.answered, s.ip[me]!, s.port[me]!);
         // Early (live) report, unless the SYN we saw is not the one acknowledged.
-        if (this.opts.early && (!peer.synSeqs || peer.synSeqs.some((s) => ((s + 1) >>> 0) === p.ack))) {
-          this.noteEarly(me.ip, me.port, 'tcp', 'handshake', tsUs);
+        if (this.opts.early && (s.synSeqN[peer] === 0 || hasSeq(s.synSeqs, s.synSeqN, peer, (p.ack - 1) >>> 0))) {
+          this.noteEarly(s.ip[me]!, s.port[me]!, 'tcp', 'handshake', tsUs);
         }
       } else {
-        me.syn++;
-        mark(me, H_SYN);
-        me.synSeqs = keepSeq(me.synSeqs, p.seq);
-        addPort(this.probed, peer.ip, peer.port);
+        s.syn[me] = s.syn[me]! + 1;
+        this.mark(me, H_SYN);
+        keepSeq(s.synSeqs, s.synSeqN, me, p.seq);
+        addPort(this.probed, s.ip[peer]!, s.port[peer]!);
       }
     }
-    if (f & TCP_FIN) {
-      me.fin++;
-      mark(me, H_FIN);
+    if (fl & TCP_FIN) {
+      s.fin[me] = s.fin[me]! + 1;
+      this.mark(me, H_FIN);
     }
-    if (f & TCP_RST) {
-      me.rst++;
-      mark(me, H_RST);
+    if (fl & TCP_RST) {
+      s.rst[me] = s.rst[me]! + 1;
+      this.mark(me, H_RST);
     }
     if (p.payloadLength > 0) {
-      mark(me, H_DATA);
-      const lo = (p.seq + ((f & TCP_SYN) ? 1 : 0)) >>> 0;
+      this.mark(me, H_DATA);
+      const lo = (p.seq + (fl & TCP_SYN ? 1 : 0)) >>> 0;
       const hi = (lo + p.payloadLength) >>> 0;
-      if (!me.hasData) {
-        me.hasData = true;
-        me.dataLo = lo;
-        me.dataHi = hi;
+      if (!s.hasData[me]) {
+        s.hasData[me] = 1;
+        s.dataLo[me] = lo;
+        s.dataHi[me] = hi;
       } else {
-        if (seqGt(me.dataLo, lo)) me.dataLo = lo;
-        if (seqGt(hi, me.dataHi)) me.dataHi = hi;
+        if (seqGt(s.dataLo[me]!, lo)) s.dataLo[me] = lo;
+        if (seqGt(hi, s.dataHi[me]!)) s.dataHi[me] = hi;
       }
-      if (!me.firstPayload && !flow.settled && p.payloadEnd > p.payloadOff) {
-        me.firstPayload = keepPayload(p, p.payloadBuf[p.payloadOff] === 0x16 ? KEEP_PAYLOAD : 128);
-        me.firstPayloadUs = tsUs;
+      if (s.firstPayload[me] === null && !s.settled[f] && p.payloadEnd > p.payloadOff) {
+        s.firstPayload[me] = keepPayload(p, p.payloadBuf[p.payloadOff] === 0x16 ? KEEP_PAYLOAD : 128);
+        s.firstPayloadUs[me] = tsUs;
       }
     }
     // An ACK (not a reset) whose number lies inside the peer's payload span acknowledges it.
-    if ((f & TCP_ACK) && !(f & TCP_RST) && peer.hasData && seqGt(p.ack, peer.dataLo) && seqGe(peer.dataHi, p.ack)) {
-      me.ackedPeerData++;
-      mark(me, H_ACK);
+    if (fl & TCP_ACK && !(fl & TCP_RST) && s.hasData[peer] && seqGt(p.ack, s.dataLo[peer]!) && seqGe(s.dataHi[peer]!, p.ack)) {
+      s.acked[me] = s.acked[me]! + 1;
+      this.mark(me, H_ACK);
     }
-    if (!flow.closed && ((flow.a.fin > 0 && flow.b.fin > 0) || (f & TCP_RST))) {
-      flow.closed = true;
-      flow.closedAtUs = tsUs;
-      this.compact(flow);
+    if (!s.closed[f] && ((s.fin[2 * f]! > 0 && s.fin[2 * f + 1]! > 0) || fl & TCP_RST)) {
+      s.closed[f] = 1;
+      s.closedAtUs[f] = tsUs;
+      this.compact(f);
     }
+  }
+
+  /** Records a history letter the first time it happens in that direction. */
+  private mark(j: number, code: number): void {
+    const bit = 1 << code;
+    const s = this.s;
+    if (s.historySeen[j]! & bit) return;
+    s.historySeen[j] = s.historySeen[j]! | bit;
+    s.history[j] = s.history[j]! * 8 + code;
   }
 
   /**
@@ -348,22 +344,34 @@ export class FlowTable {
    * known from the flags. Their verdicts are taken now and the bytes let go: most of a
    * busy table is closed flows waiting out the linger.
    */
-  private compact(flow: Flow): void {
-    const orig = originByFlags(flow);
-    if (!orig) return;
-    const resp = orig === flow.a ? flow.b : flow.a;
-    flow.settled = { guess: appGuess(orig, resp, flow.proto), suspect: synAckSuspect(orig, resp) };
-    flow.a.firstPayload = flow.b.firstPayload = null;
-    flow.a.synSeqs = flow.b.synSeqs = null;
-    flow.a.synAckAcks = flow.b.synAckAcks = null;
+  private compact(f: number): void {
+    const o = this.originByFlags(f);
+    if (o < 0) return;
+    const r = o ^ 1;
+    const s = this.s;
+    s.settled[f] = 1;
+    s.settledGuess[f] = this.appGuess(o, r, 'tcp');
+    s.settledSuspect[f] = this.synAckSuspect(o, r) ? 1 : 0;
+    s.firstPayload[2 * f] = s.firstPayload[2 * f + 1] = null;
+    s.synSeqN[2 * f] = s.synSeqN[2 * f + 1] = 0;
+    s.synAckN[2 * f] = s.synAckN[2 * f + 1] = 0;
   }
 
-  /** True when a packet at `tsUs` must start a new flow instead of joining `flow`. */
-  private expired(flow: Flow, tsUs: number, isPureSyn: boolean): boolean {
-    const last = Math.max(flow.a.lastUs, flow.b.lastUs);
-    if (flow.proto === 'udp') return tsUs - last > this.udpIdleUs;
-    if (flow.closed && isPureSyn) return true; // a reused 4-tuple after close
-    return tsUs - last > (flow.closed ? this.tcpClosedUs : this.tcpIdleUs);
+  /** The time after which flow `f` ends if nothing more is seen: its last packet plus its timeout. */
+  private idleLimit(f: number): number {
+    const s = this.s;
+    return s.proto[f] !== 6 ? this.udpIdleUs : s.closed[f] ? this.tcpClosedUs : this.tcpIdleUs;
+  }
+
+  private lastOf(f: number): number {
+    const s = this.s;
+    return Math.max(s.lastUs[2 * f]!, s.lastUs[2 * f + 1]!);
+  }
+
+  /** True when a packet at `tsUs` must start a new flow instead of joining flow `f`. */
+  private expired(f: number, tsUs: number, isPureSyn: boolean): boolean {
+    if (this.s.proto[f] === 6 && this.s.closed[f] && isPureSyn) return true; // a reused 4-tuple after close
+    return tsUs - this.lastOf(f) > this.idleLimit(f);
   }
 
   /**
@@ -374,15 +382,16 @@ export class FlowTable {
   sweep(budgetMs = Infinity): void {
     this.sinceSweep = 0;
     const t0 = performance.now();
+    const s = this.s;
     let n = 0;
-    for (const [key, flow] of this.flows) {
-      const last = Math.max(flow.a.lastUs, flow.b.lastUs);
-      const limit = flow.proto === 'udp' ? this.udpIdleUs : flow.closed ? this.tcpClosedUs : this.tcpIdleUs;
-      if (this.nowUs - last > limit) {
-        this.finish(flow);
-        this.flows.delete(key);
+    for (let f = s.head; f >= 0; ) {
+      const next = s.next[f]!;
+      if (this.nowUs - this.lastOf(f) > this.idleLimit(f)) {
+        this.finish(f);
+        s.remove(f);
         if ((++n & 255) === 0 && performance.now() - t0 > budgetMs) return;
       }
+      f = next;
     }
   }
 
@@ -391,22 +400,23 @@ export class FlowTable {
    * stored while the rest are finished). Returns how many are still open.
    */
   finishSome(max: number): number {
-    let n = 0;
-    for (const [key, flow] of this.flows) {
-      if (n++ >= max) break;
-      this.finish(flow);
-      this.flows.delete(key);
+    const s = this.s;
+    for (let n = 0; n < max && s.head >= 0; n++) {
+      const f = s.head;
+      this.finish(f);
+      s.remove(f);
     }
-    return this.flows.size;
+    return s.size;
   }
 
   /** Finishes every open flow and resolves mid-stream conversations. Returns the listeners. */
   end(): ListenerHit[] {
-    for (const flow of this.flows.values()) this.finish(flow);
-    this.flows.clear();
+    const s = this.s;
+    for (let f = s.head; f >= 0; f = s.next[f]!) this.finish(f);
+    s.reset();
     for (const c of this.midstream) this.resolveMidstream(c);
     this.midstream = [];
-    return this.collapseAnswering([...this.hits.values()]);
+    return this.collapseAnswering([...this.hitList]);
   }
 
   /** Takes the bare-handshake ports of hosts that answer everything out of `hits`. */
@@ -433,85 +443,95 @@ export class FlowTable {
   }
 
   get openFlows(): number {
-    return this.flows.size;
+    return this.s.size;
   }
 
-  private finish(flow: Flow): void {
+  private endpoint(j: number): Endpoint {
+    return { ip: this.s.ip[j]!, port: this.s.port[j]!, v4: this.s.v4[j]! };
+  }
+
+  private finish(f: number): void {
     this.flowCount++;
-    const { a, b } = flow;
-    let orig: Side;
+    const s = this.s;
+    const a = 2 * f;
+    const b = a + 1;
+    const tcp = s.proto[f] === 6;
+    let o: number;
     let known = true;
-    if (flow.proto === 'tcp') {
-      const byFlags = originByFlags(flow);
-      if (byFlags) orig = byFlags;
+    if (tcp) {
+      const byFlags = this.originByFlags(f);
+      if (byFlags >= 0) o = byFlags;
       else {
         known = false;
-        orig = this.guessClient(a, b);
+        o = this.guessClient(a, b);
       }
       this.noteFanIn(a, b);
     } else {
-      orig = a.firstUs <= b.firstUs ? a : b;
+      o = s.firstUs[a]! <= s.firstUs[b]! ? a : b;
     }
-    const resp = orig === a ? b : a;
-    const guess = flow.settled ? flow.settled.guess : appGuess(orig, resp, flow.proto);
+    const r = o ^ 1;
+    const guess = s.settled[f] ? s.settledGuess[f]! : this.appGuess(o, r, tcp ? 'tcp' : 'udp');
     const appProto = guess?.proto ?? null;
-    const suspect = flow.proto === 'tcp' && (flow.settled ? flow.settled.suspect : synAckSuspect(orig, resp));
-    this.inferListeners(flow, orig, resp, known, appProto, suspect);
+    const suspect = tcp && (s.settled[f] ? s.settledSuspect[f] === 1 : this.synAckSuspect(o, r));
+    this.inferListeners(f, o, r, known, appProto, suspect);
     this.opts.onFlow({
-      transport: flow.proto,
-      srcIp: orig.ip,
-      srcPort: orig.port,
-      destIp: resp.ip,
-      destPort: resp.port,
-      startUs: Math.min(a.firstUs, b.pkts ? b.firstUs : a.firstUs),
-      endUs: Math.max(a.lastUs, b.lastUs),
-      packetsIn: orig.pkts,
-      packetsOut: resp.pkts,
-      bytesIn: orig.bytes,
-      bytesOut: resp.bytes,
-      ackPacketsIn: resp.ackedPeerData,
-      ackPacketsOut: orig.ackedPeerData,
-      syn: a.syn + b.syn,
-      synAck: a.synAck + b.synAck,
-      fin: a.fin + b.fin,
-      rst: a.rst + b.rst,
-      connState: flow.proto === 'tcp' ? connState(orig, resp) : resp.pkts ? 'SF' : 'S0',
-      history: historyText(orig, true) + historyText(resp, false),
+      transport: tcp ? 'tcp' : 'udp',
+      srcIp: s.ip[o]!,
+      srcPort: s.port[o]!,
+      destIp: s.ip[r]!,
+      destPort: s.port[r]!,
+      startUs: Math.min(s.firstUs[a]!, s.pkts[b] ? s.firstUs[b]! : s.firstUs[a]!),
+      endUs: Math.max(s.lastUs[a]!, s.lastUs[b]!),
+      packetsIn: s.pkts[o]!,
+      packetsOut: s.pkts[r]!,
+      bytesIn: s.bytes[o]!,
+      bytesOut: s.bytes[r]!,
+      ackPacketsIn: s.acked[r]!,
+      ackPacketsOut: s.acked[o]!,
+      syn: s.syn[a]! + s.syn[b]!,
+      synAck: s.synAck[a]! + s.synAck[b]!,
+      fin: s.fin[a]! + s.fin[b]!,
+      rst: s.rst[a]! + s.rst[b]!,
+      connState: tcp ? connStateOf(s.syn[o]!, s.fin[o]!, s.rst[o]!, s.synAck[r]!, s.fin[r]!, s.rst[r]!) : s.pkts[r] ? 'SF' : 'S0',
+      history: historyText(s.history[o]!, true) + historyText(s.history[r]!, false),
       appProto,
-      vlan: flow.vlan,
+      vlan: s.vlan[f]!,
       directionKnown: known,
       serverName: guess?.serverName ?? null,
       flags: suspect ? 'synack-bad-ack' : '',
     });
   }
 
-  private inferListeners(flow: Flow, orig: Side, resp: Side, known: boolean, service: string | null, suspect: boolean): void {
-    const first = Math.min(orig.firstUs, resp.pkts ? resp.firstUs : orig.firstUs);
-    const last = Math.max(orig.lastUs, resp.lastUs);
-    const bytes = orig.bytes + resp.bytes;
-    if (flow.proto === 'udp') {
-      if (resp.pkts > 0) this.hit(resp.ip, resp.port, 'udp', 'reply', 'certain', first, last, bytes, service, true);
+  private inferListeners(f: number, o: number, r: number, known: boolean, service: string | null, suspect: boolean): void {
+    const s = this.s;
+    const first = Math.min(s.firstUs[o]!, s.pkts[r] ? s.firstUs[r]! : s.firstUs[o]!);
+    const last = Math.max(s.lastUs[o]!, s.lastUs[r]!);
+    const bytes = s.bytes[o]! + s.bytes[r]!;
+    if (s.proto[f] !== 6) {
+      if (s.pkts[r]! > 0) this.hit(s.ip[r]!, s.port[r]!, 'udp', 'reply', 'certain', first, last, bytes, service, true);
       return;
     }
     let sawHandshake = false;
-    for (const s of [flow.a, flow.b]) {
-      if (s.synAck > 0) {
+    for (const j of [2 * f, 2 * f + 1]) {
+      if (s.synAck[j]! > 0) {
         sawHandshake = true;
-        const peer = s === flow.a ? flow.b : flow.a;
-        const talked = (s.hasData && peer.ackedPeerData > 0) || s.ackedPeerData > 0;
-        this.hit(s.ip, s.port, 'tcp', 'handshake', suspect && s === resp ? 'low' : 'certain', first, last, bytes, s === resp ? service : null, talked);
+        const peer = j ^ 1;
+        const talked = (s.hasData[j] === 1 && s.acked[peer]! > 0) || s.acked[j]! > 0;
+        this.hit(s.ip[j]!, s.port[j]!, 'tcp', 'handshake', suspect && j === r ? 'low' : 'certain', first, last, bytes, j === r ? service : null, talked);
       }
     }
     if (sawHandshake) return;
     if (known) {
       // A pure SYN named the client: the server is the other side, if it took data.
-      if (resp.ackedPeerData > 0) this.hit(resp.ip, resp.port, 'tcp', 'data', 'high', first, last, bytes, service, true);
+      if (s.acked[r]! > 0) this.hit(s.ip[r]!, s.port[r]!, 'tcp', 'data', 'high', first, last, bytes, service, true);
       return;
     }
-    if (flow.a.ackedPeerData > 0 || flow.b.ackedPeerData > 0) {
+    const a = 2 * f;
+    const b = a + 1;
+    if (s.acked[a]! > 0 || s.acked[b]! > 0) {
       this.midstream.push({
-        a: { ip: flow.a.ip, port: flow.a.port, v4: flow.a.v4, acked: flow.a.ackedPeerData > 0 },
-        b: { ip: flow.b.ip, port: flow.b.port, v4: flow.b.v4, acked: flow.b.ackedPeerData > 0 },
+        a: { ...this.endpoint(a), acked: s.acked[a]! > 0 },
+        b: { ...this.endpoint(b), acked: s.acked[b]! > 0 },
         firstUs: first,
         lastUs: last,
         bytes,
@@ -521,18 +541,23 @@ export class FlowTable {
   }
 
   private peers(e: Endpoint): number {
-    const v = this.fanIn.get(endpointKey(e));
-    return v === undefined ? 0 : v instanceof Set ? v.size : 1;
+    return e.v4 >= 0 ? this.fanIn.peers4(e.v4, e.port) : this.fanIn.peers6(e.ip, e.port);
   }
 
   private serverScore(e: Endpoint): number {
-    const port = e.port;
-    const peers = this.peers(e);
-    return portScore(port) + (peers >= 3 ? 2 : peers >= 2 ? 1 : 0);
+    return portScore(e.port) + peerScore(this.peers(e));
   }
 
-  private guessClient(a: Side, b: Side): Side {
-    return this.serverScore(a) >= this.serverScore(b) ? b : a;
+  /** serverScore of side j, without making an Endpoint. */
+  private sideScore(j: number): number {
+    const s = this.s;
+    const v4 = s.v4[j]!;
+    const port = s.port[j]!;
+    return portScore(port) + peerScore(v4 >= 0 ? this.fanIn.peers4(v4, port) : this.fanIn.peers6(s.ip[j]!, port));
+  }
+
+  private guessClient(a: number, b: number): number {
+    return this.sideScore(a) >= this.sideScore(b) ? b : a;
   }
 
   /**
@@ -553,18 +578,28 @@ export class FlowTable {
     this.hit(server.ip, server.port, 'tcp', 'data', confidence, c.firstUs, c.lastUs, c.bytes, c.service, true);
   }
 
-  private noteFanIn(a: Side, b: Side): void {
-    const ka = endpointKey(a);
-    const kb = endpointKey(b);
-    addPeer(this.fanIn, ka, kb);
-    addPeer(this.fanIn, kb, ka);
+  private noteFanIn(a: number, b: number): void {
+    const s = this.s;
+    const va = s.v4[a]!;
+    const vb = s.v4[b]!;
+    if (va >= 0 && vb >= 0) {
+      this.fanIn.note4(va, s.port[a]!, vb, s.port[b]!);
+      this.fanIn.note4(vb, s.port[b]!, va, s.port[a]!);
+      return;
+    }
+    this.fanIn.note6(s.ip[a]!, s.port[a]!, s.ip[b]!, s.port[b]!);
+    this.fanIn.note6(s.ip[b]!, s.port[b]!, s.ip[a]!, s.port[a]!);
   }
 
   private hit(host: string, port: number, proto: Proto, evidence: ListenerHit['evidence'], confidence: Confidence, firstUs: number, lastUs: number, bytes: number, service: string | null, talked: boolean): void {
-    const key = `${proto}|${host}|${port}|${evidence}`;
-    const h = this.hits.get(key);
+    let byPort = this.hits.get(host);
+    if (!byPort) this.hits.set(host, (byPort = new Map()));
+    const key = port * 8 + (proto === 'tcp' ? 0 : 4) + EVIDENCE_CODE[evidence];
+    const h = byPort.get(key);
     if (!h) {
-      this.hits.set(key, { host, port, proto, evidence, confidence, firstUs, lastUs, flows: 1, bytes, service, talked });
+      const hit: ListenerHit = { host, port, proto, evidence, confidence, firstUs, lastUs, flows: 1, bytes, service, talked };
+      byPort.set(key, hit);
+      this.hitList.push(hit);
       return;
     }
     if (talked) h.talked = true;
@@ -575,41 +610,58 @@ export class FlowTable {
     if (CONF_RANK[confidence] > CONF_RANK[h.confidence]) h.confidence = confidence;
     if (!h.service && service) h.service = service;
   }
+
+  /** The TCP originator as the flags tell it (SYN, else SYN-ACK), or -1 when they do not. */
+  private originByFlags(f: number): number {
+    const s = this.s;
+    if (s.proto[f] !== 6) return -1;
+    const a = 2 * f;
+    const b = a + 1;
+    const sa = s.syn[a]!;
+    const sb = s.syn[b]!;
+    if (sa && !sb) return a;
+    if (sb && !sa) return b;
+    if (sa && sb) return s.firstUs[a]! <= s.firstUs[b]! ? a : b;
+    if (s.synAck[a] && !s.synAck[b]) return b;
+    if (s.synAck[b] && !s.synAck[a]) return a;
+    return -1;
+  }
+
+  /** The app protocol from both sides' first payloads. */
+  private appGuess(o: number, r: number, proto: Proto): AppGuess | null {
+    const s = this.s;
+    const op = s.firstPayload[o]!;
+    const rp = s.firstPayload[r]!;
+    if (op === null && rp === null) return null;
+    const serverFirst = rp !== null && (op === null || s.firstPayloadUs[r]! < s.firstPayloadUs[o]!);
+    return sniff(bytesOf(op, SCRATCH_O), bytesOf(rp, SCRATCH_R), serverFirst, proto);
+  }
+
+  /** Suspect: a SYN and a SYN-ACK were both seen, and no SYN-ACK acknowledged any SYN. */
+  private synAckSuspect(o: number, r: number): boolean {
+    const s = this.s;
+    if (s.synSeqN[o] === 0 || s.synAckN[r] === 0) return false;
+    for (let i = 0; i < s.synAckN[r]!; i++) {
+      if (hasSeq(s.synSeqs, s.synSeqN, o, (s.synAckAcks[r * KEEP_SEQS + i]! - 1) >>> 0)) return false;
+    }
+    return true;
+  }
 }
 
 const CONF_RANK: Record<Confidence, number> = { certain: 3, high: 2, medium: 1, low: 0 };
+const EVIDENCE_CODE: Record<ListenerHit['evidence'], number> = { handshake: 0, data: 1, reply: 2, scan: 3, import: 3 };
 
-/**
- * Zeek-style history letters, kept per side as 3-bit codes in order of first occurrence
- * (no string per packet): written upper case for the originator, lower for the responder.
- */
-const HISTORY_LETTERS = ' shadfr';
-const H_SYN = 1;
-const H_SYNACK = 2;
-const H_ACK = 3;
-const H_DATA = 4;
-const H_FIN = 5;
-const H_RST = 6;
-
-/** Records a history letter the first time it happens in that direction. */
-function mark(s: Side, code: number): void {
-  const bit = 1 << code;
-  if (s.historySeen & bit) return;
-  s.historySeen |= bit;
-  s.history = s.history * 8 + code;
+/** Adds a sequence number to side `j`'s short list (at most KEEP_SEQS, no repeats). */
+function keepSeq(list: Uint32Array, count: Uint8Array, j: number, n: number): void {
+  const c = count[j]!;
+  if (c >= KEEP_SEQS || hasSeq(list, count, j, n)) return;
+  list[j * KEEP_SEQS + c] = n;
+  count[j] = c + 1;
 }
 
-function historyText(s: Side, originator: boolean): string {
-  let out = '';
-  for (let h = s.history; h > 0; h = Math.floor(h / 8)) out = HISTORY_LETTERS[h % 8]! + out;
-  return originator ? out.toUpperCase() : out;
-}
-
-/** Adds a sequence number to a side's short list (at most KEEP_SEQS, no repeats). */
-function keepSeq(list: number[] | null, n: number): number[] {
-  if (!list) return [n];
-  if (list.length < KEEP_SEQS && !list.includes(n)) list.push(n);
-  return list;
+function hasSeq(list: Uint32Array, count: Uint8Array, j: number, n: number): boolean {
+  for (let i = 0; i < count[j]!; i++) if (list[j * KEEP_SEQS + i] === n) return true;
+  return false;
 }
 
 /**
@@ -621,50 +673,25 @@ function keepPayload(p: Packet, max: number): string {
   return latin1Slice.call(p.payloadBuf, p.payloadOff, Math.min(p.payloadEnd, p.payloadOff + max));
 }
 
-function bytesOf(s: string | null): Uint8Array | null {
-  return s === null ? null : Buffer.from(s, 'latin1');
+/**
+ * A kept payload (Latin-1 text) as bytes for the sniffers, written into one of two
+ * scratch buffers (originator's, responder's) instead of a new Buffer per flow side.
+ * The view is only read during the sniff.
+ */
+const SCRATCH_O = Buffer.alloc(KEEP_PAYLOAD);
+const SCRATCH_R = Buffer.alloc(KEEP_PAYLOAD);
+function bytesOf(s: string | null, scratch: Buffer): Uint8Array | null {
+  if (s === null) return null;
+  const n = scratch.write(s, 0, 'latin1');
+  return new Uint8Array(scratch.buffer, scratch.byteOffset, n);
 }
 
-/** The TCP originator as the flags tell it (SYN, else SYN-ACK), or null when they do not. */
-function originByFlags(flow: Flow): Side | null {
-  const { a, b } = flow;
-  if (flow.proto !== 'tcp') return null;
-  if (a.syn && !b.syn) return a;
-  if (b.syn && !a.syn) return b;
-  if (a.syn && b.syn) return a.firstUs <= b.firstUs ? a : b;
-  if (a.synAck && !b.synAck) return b;
-  if (b.synAck && !a.synAck) return a;
-  return null;
-}
-
-/** The app protocol from both sides' first payloads. */
-function appGuess(orig: Side, resp: Side, proto: Proto): AppGuess | null {
-  if (!orig.firstPayload && !resp.firstPayload) return null;
-  const serverFirst = !!resp.firstPayload && (!orig.firstPayload || resp.firstPayloadUs < orig.firstPayloadUs);
-  return sniff(bytesOf(orig.firstPayload), bytesOf(resp.firstPayload), serverFirst, proto);
-}
-
-/** Suspect: a SYN and a SYN-ACK were both seen, and no SYN-ACK acknowledged any SYN. */
-function synAckSuspect(orig: Side, resp: Side): boolean {
-  const synSeqs = orig.synSeqs;
-  return !!synSeqs && !!resp.synAckAcks && !resp.synAckAcks.some((k) => synSeqs.some((s) => ((s + 1) >>> 0) === k));
-}
-
-/** A TCP endpoint for fan-in: IPv4 as one number (address × 65536 + port), IPv6 as text. */
-type EndpointKey = number | string;
-interface Endpoint {
-  ip: string;
-  port: number;
-  v4: number;
-}
-function endpointKey(e: Endpoint): EndpointKey {
-  return e.v4 >= 0 ? e.v4 * 65536 + e.port : `${e.ip}|${e.port}`;
+function word(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
 function v4Of(p: Packet, off: number): number {
-  if (p.ipVersion !== 4) return -1;
-  const b = p.addrBuf;
-  return ((b[off]! << 24) >>> 0) + (b[off + 1]! << 16) + (b[off + 2]! << 8) + b[off + 3]!;
+  return p.ipVersion === 4 ? word(p.addrBuf, off) : -1;
 }
 
 /**
@@ -681,56 +708,7 @@ function endpointOrder(p: Packet): number {
   return p.srcPort - p.dstPort;
 }
 
-const KEY6: number[] = new Array<number>(19).fill(0);
-
-/**
- * The flow table's key: protocol, then the lower endpoint, then the higher, as 16-bit
- * code units of a short string (7 for IPv4, 19 for IPv6) instead of address text.
- */
-function flowKey(p: Packet, srcLow: boolean): string {
-  const b = p.addrBuf;
-  const lo = srcLow ? p.srcOff : p.dstOff;
-  const hi = srcLow ? p.dstOff : p.srcOff;
-  const lp = srcLow ? p.srcPort : p.dstPort;
-  const hp = srcLow ? p.dstPort : p.srcPort;
-  if (p.ipVersion === 4) {
-    return String.fromCharCode(p.ipProto, (b[lo]! << 8) | b[lo + 1]!, (b[lo + 2]! << 8) | b[lo + 3]!, (b[hi]! << 8) | b[hi + 1]!, (b[hi + 2]! << 8) | b[hi + 3]!, lp, hp);
-  }
-  KEY6[0] = p.ipProto;
-  for (let i = 0; i < 8; i++) {
-    KEY6[1 + i] = (b[lo + 2 * i]! << 8) | b[lo + 2 * i + 1]!;
-    KEY6[9 + i] = (b[hi + 2 * i]! << 8) | b[hi + 2 * i + 1]!;
-  }
-  KEY6[17] = lp;
-  KEY6[18] = hp;
-  return String.fromCharCode.apply(null, KEY6);
-}
-
-function newSide(ip: string, port: number, tsUs: number, v4: number): Side {
-  return {
-    ip,
-    port,
-    pkts: 0,
-    bytes: 0,
-    syn: 0,
-    synAck: 0,
-    fin: 0,
-    rst: 0,
-    firstUs: tsUs,
-    lastUs: tsUs,
-    hasData: false,
-    dataLo: 0,
-    dataHi: 0,
-    ackedPeerData: 0,
-    history: 0,
-    historySeen: 0,
-    firstPayload: null,
-    firstPayloadUs: 0,
-    v4,
-    synSeqs: null,
-    synAckAcks: null,
-  };
-}
+const KEY6: number[] = new Array<number>(8).fill(0);
 
 function addPort(map: Map<string, Set<number>>, host: string, port: number): void {
   let set = map.get(host);
@@ -738,41 +716,8 @@ function addPort(map: Map<string, Set<number>>, host: string, port: number): voi
   set.add(port);
 }
 
-function addPeer(map: Map<EndpointKey, EndpointKey | Set<EndpointKey>>, key: EndpointKey, peer: EndpointKey): void {
-  const v = map.get(key);
-  if (v === undefined) map.set(key, peer);
-  else if (!(v instanceof Set)) {
-    if (v !== peer) map.set(key, new Set([v, peer]));
-  } else if (v.size < MAX_FANIN_TRACKED) v.add(peer);
+/** What fan-in adds to a port's server score: 2 for three or more peers, 1 for two. */
+function peerScore(peers: number): number {
+  return peers >= 3 ? 2 : peers >= 2 ? 1 : 0;
 }
 
-/**
- * Zeek conn_state from the originator's and responder's flags:
- * S0 SYN, no reply | REJ SYN answered by RST | S1 established, open | SF established and
- * closed by FIN both ways | S2 / S3 established, only originator / responder sent FIN |
- * RSTO / RSTR established, reset by originator / responder | RSTOS0 originator SYN then
- * RST, no SYN-ACK | RSTRH responder SYN-ACK then RST, no SYN seen | SH originator SYN then
- * FIN, no SYN-ACK | SHR responder SYN-ACK then FIN, no SYN | OTH no SYN, mid-stream.
- */
-export function connState(o: Pick<Side, 'syn' | 'synAck' | 'fin' | 'rst' | 'pkts'>, r: Pick<Side, 'syn' | 'synAck' | 'fin' | 'rst' | 'pkts'>): string {
-  const synSeen = o.syn > 0;
-  const synAckSeen = r.synAck > 0;
-  if (synSeen && !synAckSeen) {
-    if (r.rst > 0) return 'REJ';
-    if (o.rst > 0) return 'RSTOS0';
-    if (o.fin > 0) return 'SH';
-    return 'S0';
-  }
-  if (!synSeen && synAckSeen) {
-    if (r.rst > 0) return 'RSTRH';
-    if (r.fin > 0) return 'SHR';
-    return 'OTH';
-  }
-  if (!synSeen && !synAckSeen) return 'OTH';
-  if (o.rst > 0) return 'RSTO';
-  if (r.rst > 0) return 'RSTR';
-  if (o.fin > 0 && r.fin > 0) return 'SF';
-  if (o.fin > 0) return 'S2';
-  if (r.fin > 0) return 'S3';
-  return 'S1';
-}

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CaptureFormatError, readCaptureFile } from '../decode/capfile';
-import { decodeFrame, newPacket } from '../decode';
+import { decodeFrameAt, newPacket } from '../decode';
 import { FlowTable } from '../flows/table';
 import { mutate, Rng, type Mutation } from './mutate';
 
@@ -56,7 +56,7 @@ export async function runInput(path: string): Promise<'ok' | 'refused'> {
     await readCaptureFile(path, {
       chunkSize: 4096,
       onFrame: (f) => {
-        decodeFrame(f.linktype, f.data, p);
+        decodeFrameAt(f.linktype, f.buf, f.start, f.end, p);
         if (p.hasPorts && !p.laterFragment && (p.ipProto === 6 || p.ipProto === 17)) table.add(p, f.tsUs, f.origLen);
       },
     });

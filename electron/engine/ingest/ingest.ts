@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { readCaptureFile, CaptureFormatError, type ReadSummary } from '../decode/capfile';
-import { decodeFrame, newPacket } from '../decode';
+import { decodeFrameAt, newPacket } from '../decode';
 import { compileBpf } from '../filters/compile';
 import { packetFilter } from '../filters/match';
 import type { ResolvedSelection } from '../filters/selection';
@@ -272,7 +272,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
         }
         if (f.tsUs < firstUs) firstUs = f.tsUs;
         if (f.tsUs > lastUs) lastUs = f.tsUs;
-        decodeFrame(f.linktype, f.data, pkt);
+        decodeFrameAt(f.linktype, f.buf, f.start, f.end, pkt);
         if (pkt.issue && (pkt.issue !== 'unsupported' || pkt.issueLayer.startsWith('linktype'))) {
           const k = pkt.issue === 'unsupported' ? `not decoded: unsupported ${pkt.issueLayer}` : `${pkt.issue} in ${pkt.issueLayer}`;
           issues.set(k, (issues.get(k) ?? 0) + 1);
