@@ -40,6 +40,12 @@ export interface EngineOptions {
    * gone sweep; the inventory is shown as stored. For commands that only read.
    */
   readOnly?: boolean;
+  /**
+   * Shortest gap between two progress events of a job, ms (default 100: about ten a
+   * second). Tests that act on a mid-job event set it low: a file that now takes a tenth
+   * of a second to ingest may otherwise end before its first event.
+   */
+  progressIntervalMs?: number;
 }
 
 type Handlers = { [C in RequestChannel]: (input: ReturnType<typeof parseInput<C>>) => Promise<RequestOutput<C>> };
@@ -60,7 +66,7 @@ export class Engine {
     private readonly opts: EngineOptions,
   ) {
     this.bus.setMaxListeners(100);
-    this.jobs = new JobManager(db, (snap) => this.emit('job.updated', snap));
+    this.jobs = new JobManager(db, (snap) => this.emit('job.updated', snap), { progressIntervalMs: opts.progressIntervalMs });
     this.inventory = new InventoryService(db, this.jobs, { on: (e, l) => this.on(e, l), emit: (e, p) => this.emit(e, p), listeners: (e) => this.bus.listenerCount(e) }, opts.user);
     this.scans = new ScanService(db, this.jobs, (e, p) => this.emit(e, p));
     this.captures = new CaptureService(db, this.jobs, (e, p) => this.emit(e, p));

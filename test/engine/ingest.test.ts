@@ -36,9 +36,10 @@ describe('ingest job', () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
   it('reports batched progress and can be cancelled; what was committed stays, marked incomplete', async () => {
-    const engine = await Engine.open({ dbPath: join(dir, 'cancel.db') });
-    // About 7.7 MB: long enough that a throttled progress event (every 100 ms) arrives
-    // mid-file, small enough to be hashed before decoding (below the worker threshold).
+    // Progress events every few ms (the default is 100): the whole file takes well under
+    // 100 ms now, so the default interval could let it end before its first event.
+    const engine = await Engine.open({ dbPath: join(dir, 'cancel.db'), progressIntervalMs: 2 });
+    // About 7.7 MB: small enough to be hashed before decoding (below the worker threshold).
     const path = bigCapture(55000);
     const events: JobSnapshot[] = [];
     let cancelled = false;
@@ -174,7 +175,7 @@ describe('ingest job', () => {
   it('a cancelled ingest is replaced, not added to, by the next ingest of the same file; a file named twice is read once', async () => {
     const path = bigCapture(55000);
     const dbPath = join(dir, 'rerun.db');
-    const engine = await Engine.open({ dbPath });
+    const engine = await Engine.open({ dbPath, progressIntervalMs: 2 });
     let cancelled = false;
     engine.on('job.updated', (j) => {
       if (!cancelled && j.progress && j.progress.done > 0 && j.progress.total && j.progress.done < j.progress.total) {

@@ -6,6 +6,9 @@
 export const INVENTORY_STATEMENTS = {
   // (host, proto, port)
   invFind: `SELECT id, status, service, service_method, insecure, last_seen_ms, prev_status, hostnames, mac FROM services WHERE host = ? AND proto = ? AND port = ?`,
+  // (keys_json): a JSON array of [host, proto, port] — invFind for many keys at once
+  invFindMany: `SELECT id, host, proto, port, status, service, service_method, insecure, last_seen_ms, prev_status, hostnames, mac FROM services
+    WHERE (host, proto, port) IN (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1))`,
   // (host, host_key, proto, port, evidence, evidence_rank, confidence, service, banner, first_seen_ms, last_seen_ms,
   //  created_at, status_changed_at, insecure, hostnames, mac, service_method)
   invInsert: `INSERT INTO services (host, host_key, proto, port, evidence, evidence_rank, confidence, status, service, banner, first_seen_ms, last_seen_ms, created_at, status_changed_at, insecure, hostnames, mac, service_method)
@@ -26,6 +29,32 @@ export const INVENTORY_STATEMENTS = {
       hostnames = ?11,
       mac = COALESCE(?12, mac)
     WHERE id = ?8`,
+  // Many at once, one JSON text each (recordSightings): node's sqlite3 makes every call a
+  // round trip to its thread, and a capture's hundreds of sightings cost as many of them.
+  // (rows_json): rows of invInsert's values → the new ids with their keys
+  invInsertMany: `INSERT INTO services (host, host_key, proto, port, evidence, evidence_rank, confidence, status, service, banner, first_seen_ms, last_seen_ms, created_at, status_changed_at, insecure, hostnames, mac, service_method)
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, 'new', value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16
+    FROM json_each(?1) RETURNING id, host, proto, port`,
+  // (rows_json): rows of invMerge's values, in its order (one row per service id)
+  invMergeMany: `UPDATE services SET
+      evidence = CASE WHEN m.m_rank > evidence_rank OR (m.m_rank = evidence_rank AND m.m_conf_rank > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN m.m_evidence ELSE evidence END,
+      confidence = CASE WHEN m.m_rank > evidence_rank OR (m.m_rank = evidence_rank AND m.m_conf_rank > (CASE confidence WHEN 'certain' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)) THEN m.m_conf ELSE confidence END,
+      evidence_rank = MAX(evidence_rank, m.m_rank),
+      service = m.m_service,
+      service_method = m.m_method,
+      first_seen_ms = MIN(first_seen_ms, m.m_first),
+      last_seen_ms = MAX(last_seen_ms, m.m_last),
+      banner = COALESCE(banner, m.m_banner),
+      insecure = m.m_insecure,
+      hostnames = m.m_hostnames,
+      mac = COALESCE(m.m_mac, mac)
+    FROM (SELECT value ->> 0 AS m_evidence, value ->> 1 AS m_rank, value ->> 2 AS m_conf, value ->> 3 AS m_conf_rank, value ->> 4 AS m_service,
+                 value ->> 5 AS m_first, value ->> 6 AS m_last, value ->> 7 AS m_id, value ->> 8 AS m_banner, value ->> 9 AS m_insecure,
+                 value ->> 10 AS m_hostnames, value ->> 11 AS m_mac, value ->> 12 AS m_method FROM json_each(?1)) AS m
+    WHERE services.id = m.m_id`,
+  // (rows_json): rows of reviewInsert's values
+  reviewInsertMany: `INSERT INTO reviews (service_id, action, status_from, status_to, reason, owner, actor, at)
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7 FROM json_each(?1)`,
   // A review: (status, reason, owner, reviewed_by, reviewed_at, rule_id, ignore_until, status_changed_at, id)
   invSetReview: `UPDATE services SET status = ?, prev_status = NULL, reason = ?, owner = ?, reviewed_by = ?, reviewed_at = ?, rule_id = ?, ignore_until = ?, status_changed_at = ? WHERE id = ?`,
   // gone / returned: the review (reason, owner) stays. (status, prev_status, status_changed_at, id)

@@ -50,6 +50,14 @@ export const STATEMENTS = {
       bytes = bytes + excluded.bytes`,
   // (service_id, action, status_from, status_to, reason, owner, actor, at)
   reviewInsert: `INSERT INTO reviews (service_id, action, status_from, status_to, reason, owner, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  // (rows_json): rows of evidenceUpsert's values, at most one per (service, source, evidence)
+  evidenceUpsertMany: `INSERT INTO service_evidence (service_id, source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes)
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each(?1) WHERE true
+    ON CONFLICT (service_id, source_kind, source_id, evidence) DO UPDATE SET
+      first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms),
+      last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms),
+      flows = flows + excluded.flows,
+      bytes = bytes + excluded.bytes`,
   serviceCounts: `SELECT status, COUNT(*) AS n FROM services GROUP BY status`,
 } as const;
 
