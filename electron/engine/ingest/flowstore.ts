@@ -19,10 +19,23 @@ function row(f: FlowRecord): unknown[] {
   ];
 }
 
+/**
+ * The JSON texts storeFlowsJson writes, ROWS_PER_STATEMENT flows each. Made apart from
+ * the write so a caller can make the next batch's text while the previous one is being
+ * written (the end of an ingest stores tens of thousands of flows back to back).
+ */
+export function flowsJson(flows: FlowRecord[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flows.length; i += ROWS_PER_STATEMENT) out.push(JSON.stringify(flows.slice(i, i + ROWS_PER_STATEMENT).map(row)));
+  return out;
+}
+
+/** Stores texts from flowsJson for capture `captureId`. Call inside `db.tx()`. */
+export async function storeFlowsJson(db: Db, captureId: number, texts: string[]): Promise<void> {
+  for (const json of texts) await db.run('capFlowInsertJson', [captureId, json]);
+}
+
 /** Stores `flows` for capture `captureId`. Call inside `db.tx()`. */
 export async function storeFlows(db: Db, captureId: number, flows: FlowRecord[]): Promise<void> {
-  for (let i = 0; i < flows.length; i += ROWS_PER_STATEMENT) {
-    const json = JSON.stringify(flows.slice(i, i + ROWS_PER_STATEMENT).map(row));
-    await db.run('capFlowInsertJson', [captureId, json]);
-  }
+  await storeFlowsJson(db, captureId, flowsJson(flows));
 }

@@ -19,7 +19,7 @@ import { recordSightings } from '../inventory/inventory';
 import { hitSighting } from '../flows/sighting';
 import type { Db } from '../store/db';
 import type { JobContext } from '../jobs/jobs';
-import { storeFlows } from './flowstore';
+import { flowsJson, storeFlowsJson } from './flowstore';
 
 export interface FileOutcome {
   path: string;
@@ -241,11 +241,18 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   };
   const pending: FlowRecord[] = [];
   let flowsStored = 0;
-  const flush = async (): Promise<void> => {
-    if (!pending.length || !(await claimed())) return;
+  /**
+   * Stores the flows finished so far. Their JSON is made at once, before waiting for the
+   * write in flight (`prior`), so SQLite's thread goes from one batch to the next without
+   * waiting for this one to make the next text.
+   */
+  const flush = async (prior: Promise<void> = Promise.resolve()): Promise<void> => {
     const batch = pending.splice(0, pending.length);
+    const texts = batch.length ? flowsJson(batch) : [];
+    await prior;
+    if (!batch.length || !(await claimed())) return;
     const id = captureId!;
-    await db.tx(() => storeFlows(db, id, batch));
+    await db.tx(() => storeFlowsJson(db, id, texts));
     flowsStored += batch.length;
   };
   const table = new FlowTable({ onFlow: (f) => pending.push(f) });
@@ -288,8 +295,10 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
         progress(done);
         if (pending.length >= FLOW_BATCH) {
           // One batch at a time in SQLite's thread, while this thread decodes the next chunk.
-          await inflight;
-          inflight = flush();
+          const prior = inflight;
+          inflight = flush(prior);
+          inflight.catch(() => undefined); // awaited later; never unhandled meanwhile
+          await prior;
         }
       },
     });
@@ -305,15 +314,28 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
     }
     if (!skipped.signal.aborted || ctx.signal.aborted) stoppedBy = err;
   }
+  // The flows still open at the end of the file (often most of them: closed flows linger
+  // five seconds of capture time) are finished a slice at a time and written in one
+  // transaction, with the next slice's statement always queued behind the one SQLite is
+  // running: its thread goes from one to the next without waiting for this one, and no
+  // more than two slices' texts are held at once.
   await inflight;
   if (!(await claimed())) return skip!;
   const id: number = captureId!;
-  // The flows still open at the end of the file, finished and stored a batch at a time.
-  while (!stoppedBy && table.finishSome(FLOW_BATCH) > 0) {
-    await inflight;
-    inflight = flush();
+  if (!stoppedBy && table.openFlows > 0) {
+    await db.tx(async () => {
+      const queued: Array<Promise<void>> = [];
+      while (table.openFlows > 0) {
+        table.finishSome(FLOW_BATCH);
+        const batch = pending.splice(0, pending.length);
+        const write = storeFlowsJson(db, id, flowsJson(batch)).then(() => void (flowsStored += batch.length));
+        write.catch(() => undefined); // awaited below
+        queued.push(write);
+        if (queued.length >= 2) await queued.shift();
+      }
+      for (const w of queued) await w;
+    });
   }
-  await inflight;
   const hits = table.end();
   await flush();
   const warnings = [...(summary?.warnings ?? [])];

@@ -101,14 +101,39 @@ export function chooseService(
  * with one statement, their `seen` events with another, the merges and the evidence with
  * one each (JSON texts, as flows are stored). node's sqlite3 makes every call a round trip
  * to its thread, so merging a capture's 800 services one statement at a time took a fifth
- * of a second. A key seen twice in one batch and a gone service coming back take the
- * one-at-a-time path (mergeOne), after everything before them is written, so each sees what
- * the previous wrote: the result is the same as merging the sightings one by one.
+ * of a second. A key that comes more than once (one service seen with two kinds of
+ * evidence) is merged in rounds: every key's first sighting, then every second one, each
+ * round reading what the one before wrote. When a gone service is among the keys (its
+ * return depends on what else of its host was seen, so order matters), the sightings are
+ * merged one by one instead. Either way the result is that of merging them one by one.
  */
 export async function recordSightings(db: Db, kind: SourceKind, sourceId: number, sightings: Sighting[], nowMs = Date.now()): Promise<RecordResult> {
   const out: Required<RecordResult> = { added: 0, updated: 0, queued: [], returned: 0 };
-  if (!sightings.length) return out;
-  const keyOf = (host: string, proto: string, port: number): string => `${proto}|${port}|${host}`;
+  const ctx: MergeContext = { db, kind, sourceId, nowMs, rules: null, out };
+  const rounds: Sighting[][] = [];
+  const times = new Map<string, number>();
+  for (const s of sightings) {
+    const k = keyOf(s.host, s.proto, s.port);
+    const n = times.get(k) ?? 0;
+    times.set(k, n + 1);
+    (rounds[n] ??= []).push(s);
+  }
+  let stored = await storedRows(db, rounds[0] ?? []);
+  if ([...stored.values()].some((r) => r.status === 'gone')) {
+    for (const s of sightings) await mergeOne(ctx, s, await db.get<Existing>('invFind', [s.host, s.proto, s.port]));
+    return out;
+  }
+  for (let r = 0; r < rounds.length; r++) {
+    if (r > 0) stored = await storedRows(db, rounds[r]!);
+    await recordRound(ctx, rounds[r]!, stored);
+  }
+  return out;
+}
+
+const keyOf = (host: string, proto: string, port: number): string => `${proto}|${port}|${host}`;
+
+/** The stored rows of the sightings' keys, by keyOf. */
+async function storedRows(db: Db, sightings: Sighting[]): Promise<Map<string, Existing>> {
   const stored = new Map<string, Existing>();
   for (let i = 0; i < sightings.length; i += BULK) {
     const keys = sightings.slice(i, i + BULK).map((s) => [s.host, s.proto, s.port]);
@@ -116,20 +141,15 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
       stored.set(keyOf(row.host, row.proto, row.port), row);
     }
   }
-  const ctx: MergeContext = { db, kind, sourceId, nowMs, rules: null, out };
+  return stored;
+}
+
+/** One round of recordSightings: no key twice, none gone. */
+async function recordRound(ctx: MergeContext, sightings: Sighting[], stored: Map<string, Existing>): Promise<void> {
+  const { kind, sourceId, out } = ctx;
   const batch: Batch = { fresh: [], merges: [], evidence: [] };
-  const seen = new Set<string>();
   for (const s of sightings) {
-    const k = keyOf(s.host, s.proto, s.port);
-    const existing = stored.get(k);
-    if (seen.has(k) || existing?.status === 'gone') {
-      // Write everything before it, then merge this one alone.
-      await writeBatch(batch, ctx);
-      await mergeOne(ctx, s, await db.get<Existing>('invFind', [s.host, s.proto, s.port]));
-      seen.add(k);
-      continue;
-    }
-    seen.add(k);
+    const existing = stored.get(keyOf(s.host, s.proto, s.port));
     if (existing) {
       batch.merges.push(mergeParams(s, existing));
       batch.evidence.push(evidenceParams(existing.id, s, kind, sourceId));
@@ -140,7 +160,6 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
     if (batch.fresh.length + batch.merges.length >= BULK) await writeBatch(batch, ctx);
   }
   await writeBatch(batch, ctx);
-  return out;
 }
 
 /** Rows per bulk statement. */
@@ -210,7 +229,7 @@ function evidenceParams(id: number, s: Sighting, kind: SourceKind, sourceId: num
   return [id, kind, sourceId, s.evidence, s.confidence, s.firstSeenMs, s.lastSeenMs, s.flows, s.bytes];
 }
 
-/** One sighting, one awaited statement at a time (a repeated key, a gone service). */
+/** One sighting, one awaited statement at a time (when a gone service is among them). */
 async function mergeOne(ctx: MergeContext, s: Sighting, existing: Existing | undefined): Promise<void> {
   const { db, kind, sourceId, nowMs, out } = ctx;
   let id: number;
