@@ -12,15 +12,17 @@ export const FLOW_COLUMNS = [
 ] as const;
 
 export const CAPTURE_STATEMENTS = {
-  // (capture_id, json): json is an array of rows, each FLOW_COLUMNS after capture_id as an
-  // array. One bound string instead of 25 parameters a row: SQLite unpacks it on its own
-  // thread, where binding thousands of parameters would cost the event loop. JSONB, so
-  // each `->>` reads the row without parsing its text again (3x faster than json_each).
-  capFlowInsertJson: `INSERT INTO flows (${FLOW_COLUMNS.join(', ')}) SELECT ?1, ${FLOW_COLUMNS.slice(1).map((_, i) => `value ->> ${i}`).join(', ')} FROM jsonb_each(jsonb(?2))`,
-  // (after_id, limit) — every capture
-  capFlowsPage: `SELECT f.*, c.source AS capture_source FROM flows f JOIN captures c ON c.id = f.capture_id WHERE f.id > ? ORDER BY f.id LIMIT ?`,
-  // (capture_id, after_id, limit)
-  capFlowsPageOf: `SELECT f.*, c.source AS capture_source FROM flows f JOIN captures c ON c.id = f.capture_id WHERE f.capture_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+  // (capture_id, json, count): json is an array of `count` flows, each FLOW_COLUMNS after
+  // capture_id as an array; stored as one batch (migration 9) whose flows take the next
+  // ids. One bound string, and one value for SQLite to store, however many flows it holds.
+  capFlowInsertJson: `INSERT INTO flow_batches (capture_id, first_id, count, rows)
+    SELECT ?1, COALESCE((SELECT first_id + count FROM flow_batches ORDER BY first_id DESC LIMIT 1), 1), ?3, ?2`,
+  // (after_id, limit) — batches holding flows after after_id, oldest first; every capture
+  capFlowBatchesPage: `SELECT b.capture_id, b.first_id, b.count, b.rows AS rows FROM flow_batches b
+    WHERE b.first_id + b.count - 1 > ?1 ORDER BY b.first_id LIMIT ?2`,
+  // (capture_id, after_id, limit) — the same for one capture
+  capFlowBatchesPageOf: `SELECT b.capture_id, b.first_id, b.count, b.rows AS rows FROM flow_batches b
+    WHERE b.capture_id = ?1 AND b.first_id + b.count - 1 > ?2 ORDER BY b.first_id LIMIT ?3`,
 
   // (file_sha256, filter): a complete ingest of the same bytes, unfiltered or under the same filter
   capCaptureBySha: `SELECT id, filter FROM captures WHERE file_sha256 = ? AND status = 'complete' AND (filter = '' OR filter = ?) ORDER BY filter = '' DESC LIMIT 1`,

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openEngine, UsageError } from '../common';
+import { FLOW_COLUMNS as STORED_FLOW_COLUMNS } from '../../store/statements-capture';
 
 export const FLOW_COLUMNS = [
   'capture', 'transport', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'start', 'end', 'packets_in', 'packets_out',
@@ -17,8 +18,24 @@ export const FLOW_COLUMNS = [
 export const FLOWS_HELP = `  portolan flows [--capture N] [--format tsv|json] [--limit N] [--db PATH]
       List flow records (Zeek-style conn_state and history, packets/bytes/acks each way).`;
 
+/** A stored batch of flows (migration 9): `rows` as JSON text, fields in STORED order. */
+interface BatchRow {
+  capture_id: number;
+  first_id: number;
+  count: number;
+  rows: string;
+}
+
+/** The fields of a stored flow, in the order a batch holds them (statements-capture.ts's FLOW_COLUMNS after capture_id). */
+const STORED = STORED_FLOW_COLUMNS.slice(1) as ReadonlyArray<Exclude<keyof FlowRow, 'capture_id'>>;
+
+function flowRow(captureId: number, values: unknown[]): FlowRow {
+  const r: Record<string, unknown> = { capture_id: captureId };
+  STORED.forEach((c, i) => (r[c] = values[i] ?? null));
+  return r as unknown as FlowRow;
+}
+
 interface FlowRow {
-  id: number;
   capture_id: number;
   transport: string;
   src_ip: string;
@@ -103,23 +120,29 @@ export async function cmdFlows(args: string[]): Promise<number> {
     let first = true;
     if (format === 'tsv') out.write(FLOW_COLUMNS.join('\t') + '\n');
     else out.write('[');
+    // Flows are stored a batch to a row (migration 9): read a few batches at a time and
+    // print their flows in id order, from after the last one printed.
     let after = 0;
     let n = 0;
     for (;;) {
-      const page = Math.min(5000, limit - n);
-      if (page <= 0) break;
-      const rows = capture === null ? await engine.db.all<FlowRow>('capFlowsPage', [after, page]) : await engine.db.all<FlowRow>('capFlowsPageOf', [capture, after, page]);
-      for (const r of rows) {
-        const o = toObject(r);
-        if (format === 'tsv') out.write(FLOW_COLUMNS.map((c) => cell(o[c])).join('\t') + '\n');
-        else {
-          out.write(`${first ? '\n  ' : ',\n  '}${JSON.stringify(o)}`);
-          first = false;
+      const batches = capture === null ? await engine.db.all<BatchRow>('capFlowBatchesPage', [after, 4]) : await engine.db.all<BatchRow>('capFlowBatchesPageOf', [capture, after, 4]);
+      if (!batches.length) break;
+      for (const b of batches) {
+        const rows = JSON.parse(b.rows) as unknown[][];
+        for (let i = 0; i < rows.length && n < limit; i++) {
+          const id = b.first_id + i;
+          if (id <= after) continue;
+          const o = toObject(flowRow(b.capture_id, rows[i]!));
+          if (format === 'tsv') out.write(FLOW_COLUMNS.map((c) => cell(o[c])).join('\t') + '\n');
+          else {
+            out.write(`${first ? '\n  ' : ',\n  '}${JSON.stringify(o)}`);
+            first = false;
+          }
+          n++;
         }
+        after = b.first_id + b.count - 1;
       }
-      n += rows.length;
-      if (rows.length < page) break;
-      after = rows[rows.length - 1]!.id;
+      if (n >= limit) break;
     }
     if (format === 'json') out.write(first ? ']\n' : '\n]\n');
     return 0;
