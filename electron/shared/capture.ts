@@ -7,7 +7,7 @@
  * compiler and the file-side filter can never read "192.0.2.0/24" two ways.
  * Imports nothing but zod (the renderer and the sandboxed preload use it too).
  */
-import { z } from 'zod';
+import { z } from './zod';
 import { ipv6GroupsText } from './ipv6';
 
 export const Transport = z.enum(['tcp', 'udp']);

@@ -4,7 +4,7 @@
  * Every request channel has a zod schema for its input, checked at the door, and one
  * for its output. Events flow engine → renderer only.
  */
-import { z } from 'zod';
+import { z } from './zod';
 import { JobSnapshot, Proto, ServiceRow, SortKey, StatusFilter } from './model';
 import {
   HostDetail,

@@ -4,7 +4,7 @@
  * capture files, whole and absolute, a few at a time. main checks this schema, then that
  * each path is absolute for this OS, before adding them to the granted set.
  */
-import { z } from 'zod';
+import { z } from './zod';
 import { isCaptureFileName } from './api';
 
 /** Most files one drop may ingest: a drop is a handful of files, not a folder tree. */

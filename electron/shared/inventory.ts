@@ -9,7 +9,7 @@
  *   ignored ──its rule expired or was deleted──▶ new
  *   any reviewed status ──reopen──▶ new
  */
-import { z } from 'zod';
+import { z } from './zod';
 import { Proto, ServiceRow } from './model';
 
 const MAX_TEXT = 512;

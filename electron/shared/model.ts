@@ -3,7 +3,7 @@
  * Every enum lives here once, as a zod schema, so no process copies it by hand.
  * This folder imports nothing from Electron or Node.
  */
-import { z } from 'zod';
+import { z } from './zod';
 
 /** Transport of a listening service. */
 export const Proto = z.enum(['tcp', 'udp']);

@@ -12,7 +12,7 @@
  *   (`local:EMFILE`, `local:EADDRNOTAVAIL`, …) or because the OS refused the address
  *   (`os-refused:…`, e.g. a broadcast address).
  */
-import { z } from 'zod';
+import { z } from './zod';
 
 export const PortState = z.enum(['open', 'closed', 'filtered', 'error']);
 export type PortState = z.infer<typeof PortState>;

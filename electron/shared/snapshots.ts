@@ -4,7 +4,7 @@
  * and checked in electron/engine/snapshots; docs/snapshots.md describes its format.
  * Times are ISO 8601 UTC with the offset written out (`+00:00`).
  */
-import { z } from 'zod';
+import { z } from './zod';
 
 /** A scope as typed: `all`, a subnet (`192.0.2.0/24`, `subnet:2001:db8::/32`) or a tag (`tag:CDE`). */
 export const SnapshotScope = z.string().trim().min(1).max(256);

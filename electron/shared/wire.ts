@@ -3,7 +3,7 @@
  * plus one HTTP endpoint to upload capture files. The token printed in the served URL
  * must accompany every request; the server also checks the Origin.
  */
-import { z } from 'zod';
+import { z } from './zod';
 
 export const WS_PATH = '/api/ws';
 export const UPLOAD_PATH = '/api/upload';

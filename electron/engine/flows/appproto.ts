@@ -17,11 +17,10 @@ export interface AppGuess {
 
 const HTTP_METHODS = ['GET ', 'POST ', 'HEAD ', 'PUT ', 'DELETE ', 'OPTIONS ', 'PATCH ', 'CONNECT ', 'TRACE '];
 
+/** The first `n` bytes as text, one character a byte (Latin-1), in one native call. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 function ascii(b: Uint8Array, n: number): string {
-  let s = '';
-  const end = Math.min(n, b.length);
-  for (let i = 0; i < end; i++) s += String.fromCharCode(b[i]!);
-  return s;
+  return latin1Slice.call(b, 0, Math.min(n, b.length));
 }
 
 const be16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;

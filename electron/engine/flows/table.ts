@@ -219,7 +219,8 @@ export class FlowTable {
       }
       return t6;
     }
-    const v = v4Of(p, off);
+    // As a signed 32-bit number the key is a small integer to V8 (no boxed number per lookup).
+    const v = v4Of(p, off) | 0;
     let t = this.v4Text.get(v);
     if (t === undefined) {
       // Bounded for endless live captures: start again rather than grow without end.
@@ -512,7 +513,7 @@ export class FlowTable {
       return;
     }
     let sawHandshake = false;
-    for (const j of [2 * f, 2 * f + 1]) {
+    for (let j = 2 * f; j <= 2 * f + 1; j++) {
       if (s.synAck[j]! > 0) {
         sawHandshake = true;
         const peer = j ^ 1;

@@ -3,7 +3,7 @@
  * calls awaiting a result, and event fan-out. No I/O here, so all of it is unit-tested
  * without a socket; `bridge.ts` wires it to a real WebSocket.
  */
-import { z } from 'zod';
+import { z } from '../../../electron/shared/zod';
 import {
   events,
   requests,
