@@ -23,11 +23,13 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/types
 import type { Confidence, Proto } from '../../shared/model';
 import { sniff, type AppGuess } from './appproto';
 import { FanIn } from './fanin';
+import { ListenerBook, type Candidate, type EarlyHit, type Endpoint } from './listeners';
 import { FlowSlots, KEEP_SEQS, KEY_WORDS, keyHash } from './slots';
 import type { AnsweringHost, FlowRecord, ListenerHit } from './types';
 import { connStateOf, historyText, H_ACK, H_DATA, H_FIN, H_RST, H_SYN, H_SYNACK, portScore } from './verdicts';
 
 export { connState } from './verdicts';
+export { ANSWERS_EVERYTHING, type EarlyHit } from './listeners';
 
 export interface FlowTableOptions {
   /** Inactivity timeouts, microseconds of capture time. */
@@ -42,23 +44,6 @@ export interface FlowTableOptions {
   early?: boolean;
 }
 
-/** A listener seen the moment it answered (live capture), before its flow ended. */
-export interface EarlyHit {
-  host: string;
-  port: number;
-  proto: Proto;
-  evidence: 'handshake' | 'reply';
-  firstUs: number;
-}
-
-/**
- * "Answers everything": at least this many distinct ports of a host were probed with a
- * SYN, at least this share of them answered SYN-ACK, and at least MIN_BARE answered
- * ports never carried a conversation. A real host with a SYN scan of 1000 ports answers
- * on a few dozen at most; SYN proxies, tarpits and some transparent proxies answer on all.
- */
-export const ANSWERS_EVERYTHING = { minProbed: 32, share: 0.75, minBare: 16 } as const;
-
 const SERIAL_HALF = 0x80000000;
 /** a > b in 32-bit serial arithmetic (RFC 1982). */
 function seqGt(a: number, b: number): boolean {
@@ -69,22 +54,6 @@ function seqGe(a: number, b: number): boolean {
   return ((a - b) >>> 0) < SERIAL_HALF;
 }
 
-/** A TCP endpoint: its address text, port, and IPv4 address as a number (-1 for IPv6). */
-interface Endpoint {
-  ip: string;
-  port: number;
-  v4: number;
-}
-
-interface Candidate {
-  a: Endpoint & { acked: boolean };
-  b: Endpoint & { acked: boolean };
-  firstUs: number;
-  lastUs: number;
-  bytes: number;
-  service: string | null;
-}
-
 /** Bytes kept of a side's first payload: enough for a TLS ClientHello's server name. */
 const KEEP_PAYLOAD = 512;
 
@@ -92,26 +61,14 @@ export class FlowTable {
   private readonly s = new FlowSlots();
   /** The current packet's key (see slots.ts), filled by keyOf. */
   private readonly key = new Uint32Array(KEY_WORDS);
-  /**
-   * Listener inferences by host text (shared per address, so its hash is made once), then
-   * by port × 8 + protocol and evidence code; `hitList` keeps them in the order first seen.
-   */
-  private hits = new Map<string, Map<number, ListenerHit>>();
-  private hitList: ListenerHit[] = [];
-  private midstream: Candidate[] = [];
+  /** What the finished flows say about listeners (listeners.ts). */
+  private readonly book = new ListenerBook();
   /** Distinct peers per TCP endpoint, over the flows finished so far (fanin.ts). */
   private fanIn = new FanIn();
   /** IPv4 address text by its 32-bit value: one string per host, not one per flow side. */
   private v4Text = new Map<number, string>();
   /** IPv6 address text by the address's 16 bytes (as 8 UTF-16 code units). */
   private v6Text = new Map<string, string>();
-  /** Per host: distinct TCP ports that received a pure SYN / sent a SYN-ACK. */
-  private probed = new Map<string, Set<number>>();
-  private answered = new Map<string, Set<number>>();
-  private early = new Map<string, EarlyHit>();
-  private earlyReported = new Set<string>();
-  /** Hosts found answering everything, filled by end(). */
-  answering: AnsweringHost[] = [];
   private nowUs = 0;
   private sinceSweep = 0;
   readonly tcpIdleUs: number;
@@ -162,7 +119,7 @@ export class FlowTable {
         s.firstPayloadUs[me] = tsUs;
       }
       // A datagram back from the side that did not send first is a reply.
-      if (this.opts.early && s.pkts[me] === 1 && s.pkts[peer]! > 0 && s.firstUs[peer]! <= tsUs) this.noteEarly(s.ip[me]!, s.port[me]!, 'udp', 'reply', tsUs);
+      if (this.opts.early && s.pkts[me] === 1 && s.pkts[peer]! > 0 && s.firstUs[peer]! <= tsUs) this.book.noteEarly(s.ip[me]!, s.port[me]!, 'udp', 'reply', tsUs);
     }
     // A sweep visits every open flow: keep its cost per packet flat as the table grows.
     if (++this.sinceSweep >= 65536 && this.sinceSweep >= 2 * s.size) this.sweep();
@@ -236,41 +193,18 @@ export class FlowTable {
     if (tsUs > this.nowUs) this.nowUs = tsUs;
   }
 
-  private noteEarly(host: string, port: number, proto: Proto, evidence: EarlyHit['evidence'], tsUs: number): void {
-    const key = `${proto}|${host}|${port}`;
-    if (this.earlyReported.has(key) || this.early.has(key)) return;
-    this.early.set(key, { host, port, proto, evidence, firstUs: tsUs });
-  }
-
   /**
    * Live capture: listeners first seen at least `holdUs` before the table's clock, except
    * on hosts that look like they answer everything (those wait for the end). Each is
    * returned once.
    */
   drainEarly(holdUs: number): EarlyHit[] {
-    const out: EarlyHit[] = [];
-    for (const [key, e] of this.early) {
-      if (e.firstUs > this.nowUs - holdUs) continue;
-      if (e.proto === 'tcp' && this.looksLikeAnsweringEverything(e.host)) continue;
-      out.push(e);
-      this.early.delete(key);
-      this.earlyReported.add(key);
-    }
-    return out;
+    return this.book.drainEarly(this.nowUs - holdUs);
   }
 
-  private answeredShare(host: string): { probed: number; answered: number } {
-    const probed = this.probed.get(host);
-    const answered = this.answered.get(host);
-    if (!probed || !answered) return { probed: probed?.size ?? 0, answered: 0 };
-    let n = 0;
-    for (const port of answered) if (probed.has(port)) n++;
-    return { probed: probed.size, answered: n };
-  }
-
-  private looksLikeAnsweringEverything(host: string): boolean {
-    const { probed, answered } = this.answeredShare(host);
-    return probed >= ANSWERS_EVERYTHING.minProbed && answered >= ANSWERS_EVERYTHING.share * probed;
+  /** Hosts found answering everything, filled by end(). */
+  get answering(): AnsweringHost[] {
+    return this.book.answering;
   }
 
   private tcp(f: number, me: number, peer: number, p: Packet, tsUs: number): void {
@@ -281,16 +215,16 @@ export class FlowTable {
         s.synAck[me] = s.synAck[me]! + 1;
         this.mark(me, H_SYNACK);
         keepSeq(s.synAckAcks, s.synAckN, me, p.ack);
-        addPort(this.answered, s.ip[me]!, s.port[me]!);
+        this.book.noteAnswered(s.ip[me]!, s.port[me]!);
         // Early (live) report, unless the SYN we saw is not the one acknowledged.
         if (this.opts.early && (s.synSeqN[peer] === 0 || hasSeq(s.synSeqs, s.synSeqN, peer, (p.ack - 1) >>> 0))) {
-          this.noteEarly(s.ip[me]!, s.port[me]!, 'tcp', 'handshake', tsUs);
+          this.book.noteEarly(s.ip[me]!, s.port[me]!, 'tcp', 'handshake', tsUs);
         }
       } else {
         s.syn[me] = s.syn[me]! + 1;
         this.mark(me, H_SYN);
         keepSeq(s.synSeqs, s.synSeqN, me, p.seq);
-        addPort(this.probed, s.ip[peer]!, s.port[peer]!);
+        this.book.noteProbed(s.ip[peer]!, s.port[peer]!);
       }
     }
     if (fl & TCP_FIN) {
@@ -415,32 +349,7 @@ export class FlowTable {
     const s = this.s;
     for (let f = s.head; f >= 0; f = s.next[f]!) this.finish(f);
     s.reset();
-    for (const c of this.midstream) this.resolveMidstream(c);
-    this.midstream = [];
-    return this.collapseAnswering([...this.hitList]);
-  }
-
-  /** Takes the bare-handshake ports of hosts that answer everything out of `hits`. */
-  private collapseAnswering(hits: ListenerHit[]): ListenerHit[] {
-    this.answering = [];
-    const drop = new Set<ListenerHit>();
-    for (const host of this.answered.keys()) {
-      if (!this.looksLikeAnsweringEverything(host)) continue;
-      const bare = hits.filter((h) => h.host === host && h.proto === 'tcp' && h.evidence === 'handshake' && !h.talked);
-      if (bare.length < ANSWERS_EVERYTHING.minBare) continue;
-      const { probed, answered } = this.answeredShare(host);
-      for (const h of bare) drop.add(h);
-      this.answering.push({
-        host,
-        proto: 'tcp',
-        probedPorts: probed,
-        answeredPorts: answered,
-        collapsedPorts: bare.length,
-        firstUs: Math.min(...bare.map((h) => h.firstUs)),
-        lastUs: Math.max(...bare.map((h) => h.lastUs)),
-      });
-    }
-    return drop.size ? hits.filter((h) => !drop.has(h)) : hits;
+    return this.book.end((c) => this.resolveMidstream(c));
   }
 
   get openFlows(): number {
@@ -509,7 +418,7 @@ export class FlowTable {
     const last = Math.max(s.lastUs[o]!, s.lastUs[r]!);
     const bytes = s.bytes[o]! + s.bytes[r]!;
     if (s.proto[f] !== 6) {
-      if (s.pkts[r]! > 0) this.hit(s.ip[r]!, s.port[r]!, 'udp', 'reply', 'certain', first, last, bytes, service, true);
+      if (s.pkts[r]! > 0) this.book.hit(s.ip[r]!, s.port[r]!, 'udp', 'reply', 'certain', first, last, bytes, service, true);
       return;
     }
     let sawHandshake = false;
@@ -518,19 +427,19 @@ export class FlowTable {
         sawHandshake = true;
         const peer = j ^ 1;
         const talked = (s.hasData[j] === 1 && s.acked[peer]! > 0) || s.acked[j]! > 0;
-        this.hit(s.ip[j]!, s.port[j]!, 'tcp', 'handshake', suspect && j === r ? 'low' : 'certain', first, last, bytes, j === r ? service : null, talked);
+        this.book.hit(s.ip[j]!, s.port[j]!, 'tcp', 'handshake', suspect && j === r ? 'low' : 'certain', first, last, bytes, j === r ? service : null, talked);
       }
     }
     if (sawHandshake) return;
     if (known) {
       // A pure SYN named the client: the server is the other side, if it took data.
-      if (s.acked[r]! > 0) this.hit(s.ip[r]!, s.port[r]!, 'tcp', 'data', 'high', first, last, bytes, service, true);
+      if (s.acked[r]! > 0) this.book.hit(s.ip[r]!, s.port[r]!, 'tcp', 'data', 'high', first, last, bytes, service, true);
       return;
     }
     const a = 2 * f;
     const b = a + 1;
     if (s.acked[a]! > 0 || s.acked[b]! > 0) {
-      this.midstream.push({
+      this.book.midstream.push({
         a: { ...this.endpoint(a), acked: s.acked[a]! > 0 },
         b: { ...this.endpoint(b), acked: s.acked[b]! > 0 },
         firstUs: first,
@@ -576,7 +485,7 @@ export class FlowTable {
     if (portScore(server.port) < 0 && peers < 2) return;
     const margin = Math.abs(sa - sb);
     const confidence: Confidence = margin >= 4 ? 'high' : margin >= 3 ? 'medium' : 'low';
-    this.hit(server.ip, server.port, 'tcp', 'data', confidence, c.firstUs, c.lastUs, c.bytes, c.service, true);
+    this.book.hit(server.ip, server.port, 'tcp', 'data', confidence, c.firstUs, c.lastUs, c.bytes, c.service, true);
   }
 
   private noteFanIn(a: number, b: number): void {
@@ -590,26 +499,6 @@ export class FlowTable {
     }
     this.fanIn.note6(s.ip[a]!, s.port[a]!, s.ip[b]!, s.port[b]!);
     this.fanIn.note6(s.ip[b]!, s.port[b]!, s.ip[a]!, s.port[a]!);
-  }
-
-  private hit(host: string, port: number, proto: Proto, evidence: ListenerHit['evidence'], confidence: Confidence, firstUs: number, lastUs: number, bytes: number, service: string | null, talked: boolean): void {
-    let byPort = this.hits.get(host);
-    if (!byPort) this.hits.set(host, (byPort = new Map()));
-    const key = port * 8 + (proto === 'tcp' ? 0 : 4) + EVIDENCE_CODE[evidence];
-    const h = byPort.get(key);
-    if (!h) {
-      const hit: ListenerHit = { host, port, proto, evidence, confidence, firstUs, lastUs, flows: 1, bytes, service, talked };
-      byPort.set(key, hit);
-      this.hitList.push(hit);
-      return;
-    }
-    if (talked) h.talked = true;
-    h.flows++;
-    h.bytes += bytes;
-    if (firstUs < h.firstUs) h.firstUs = firstUs;
-    if (lastUs > h.lastUs) h.lastUs = lastUs;
-    if (CONF_RANK[confidence] > CONF_RANK[h.confidence]) h.confidence = confidence;
-    if (!h.service && service) h.service = service;
   }
 
   /** The TCP originator as the flags tell it (SYN, else SYN-ACK), or -1 when they do not. */
@@ -648,9 +537,6 @@ export class FlowTable {
     return true;
   }
 }
-
-const CONF_RANK: Record<Confidence, number> = { certain: 3, high: 2, medium: 1, low: 0 };
-const EVIDENCE_CODE: Record<ListenerHit['evidence'], number> = { handshake: 0, data: 1, reply: 2, scan: 3, import: 3 };
 
 /** Adds a sequence number to side `j`'s short list (at most KEEP_SEQS, no repeats). */
 function keepSeq(list: Uint32Array, count: Uint8Array, j: number, n: number): void {
@@ -710,12 +596,6 @@ function endpointOrder(p: Packet): number {
 }
 
 const KEY6: number[] = new Array<number>(8).fill(0);
-
-function addPort(map: Map<string, Set<number>>, host: string, port: number): void {
-  let set = map.get(host);
-  if (!set) map.set(host, (set = new Set()));
-  set.add(port);
-}
 
 /** What fan-in adds to a port's server score: 2 for three or more peers, 1 for two. */
 function peerScore(peers: number): number {

@@ -61,13 +61,16 @@ export async function main(argv: string[]): Promise<number> {
     perInputMs: bound,
     // The heartbeat moves with every input: only one input that blocks trips the watchdog.
     onInput: (i) => Atomics.store(beat, 0, i + 1),
+    // On a terminal one line that counts up; in a log, a line every tenth of the run.
     onProgress: (done, s) => {
-      process.stderr.write(`\r${done}/${count} inputs, ${s.crashes} crashes, ${s.hangs} hangs`);
+      const line = `${done}/${count} inputs, ${s.crashes} crashes, ${s.hangs} hangs`;
+      if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+      else if (done % Math.max(1000, Math.ceil(count / 10)) === 0 || done === count) process.stderr.write(`${line}\n`);
     },
   });
   await dog.terminate();
   const secs = (Date.now() - t0) / 1000;
-  process.stderr.write('\n');
+  if (process.stderr.isTTY) process.stderr.write('\n');
   const summary = { inputs: stats.inputs, ok: stats.ok, refusedClearly: stats.refused, crashes: stats.crashes, hangs: stats.hangs, maxMsPerInput: Math.round(stats.maxMs), inputsPerSecond: Math.round(stats.inputs / secs), seed, findings: stats.findings };
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2));
   process.stdout.write(`fuzz: ${stats.inputs} inputs (seed ${seed}) in ${secs.toFixed(1)} s: ${stats.ok} read, ${stats.refused} refused with a clear error, ${stats.crashes} crashes, ${stats.hangs} hangs; slowest input ${stats.maxMs.toFixed(0)} ms\n`);
