@@ -45,6 +45,22 @@ describe('pcap', () => {
     expect(got.length).toBe(50);
   });
 
+  it('gives the same frames, bytes included, whatever the read size, with records longer than a read', async () => {
+    // Records of every size up to 600 kB: longer than the room kept for a cut-off tail
+    // (256 kB) and than the reads; the content says where each byte came from.
+    const sizes = [SYN.length, 1, 300_000, 70, 1500, 600_000, 9000, SYN.length, 262_145, 3];
+    const recs = sizes.map((len, i) => ({ tsUs: T0 + i, data: Buffer.from(Array.from({ length: len }, (_, j) => (i * 31 + j) & 0xff)) }));
+    const path = file(pcapFile(recs, { snaplen: 1 << 20 }));
+    const read = async (chunkSize?: number): Promise<string[]> => {
+      const out: string[] = [];
+      const summary = await readCaptureFile(path, { chunkSize, onFrame: (f) => out.push(`${f.tsUs} ${Buffer.from(f.data).toString('base64')}`) });
+      expect(summary.warnings).toEqual([]);
+      return out;
+    };
+    const whole = recs.map((r) => `${r.tsUs} ${r.data.toString('base64')}`);
+    for (const chunk of [64, 4096, 65_536, 300_000, undefined]) expect(await read(chunk)).toEqual(whole);
+  });
+
   it('keeps what was read when the file is cut off mid-record, and warns', async () => {
     const whole = pcapFile([{ tsUs: T0, data: SYN }, { tsUs: T0 + 1, data: SYN }]);
     const { got, summary } = await frames(file(whole.subarray(0, whole.length - 10)));

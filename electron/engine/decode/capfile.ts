@@ -72,62 +72,107 @@ export interface ReadOptions {
 
 /** A record longer than this is a length lie, not a packet: stop there. */
 const MAX_RECORD = 16 * 1024 * 1024;
+/** Room kept in front of each read for a record cut by the previous chunk's end. */
+const TAIL_ROOM = 256 * 1024;
 const PCAPNG_SHB = 0x0a0d0d0a;
 
 /**
  * Reads a whole capture file, calling `onFrame` per packet. Throws CaptureFormatError
  * when the file is not a capture at all; damage after a valid start becomes a warning.
  *
- * One buffer is reused for the whole file: each read fills what the parser left free,
- * the part of a record cut by the chunk's end is moved to the front, and the buffer
- * only grows for a record longer than itself. (A fresh buffer per chunk, joined to the
- * previous chunk's leftover, zero-filled and copied every byte of the file twice.)
+ * Two buffers take turns, and the next chunk is being read into one while the other is
+ * parsed (a read waits for the thread pool, and on a busy machine that wait was a sixth
+ * of an ingest). Each buffer keeps room in front of its chunk for the part of a record
+ * the previous chunk cut off, so the only bytes copied are that tail; a record longer
+ * than the room (rare: up to MAX_RECORD) is gathered in a buffer of its own that grows
+ * by doubling.
  */
 export async function readCaptureFile(path: string, opts: ReadOptions): Promise<ReadSummary> {
   const fh = await open(path, 'r');
+  /** The read in flight, if any: settled before the file is closed. */
+  let ahead: Promise<number> | null = null;
   try {
     const size = (await fh.stat()).size;
     const chunk = Math.max(64, opts.chunkSize ?? 1 << 20);
-    let buf = Buffer.allocUnsafe(chunk);
+    const room = Math.min(chunk, TAIL_ROOM);
+    const bufs = [Buffer.allocUnsafe(room + chunk), Buffer.allocUnsafe(room + chunk)];
+    let turn = 0;
+    /** File position of the next read. */
+    let pos = 0;
+    const readInto = (b: Buffer): Promise<number> => fh.read(b, room, chunk, pos).then((r) => r.bytesRead);
+    ahead = readInto(bufs[0]!);
     let parser: Parser | null = null;
-    let have = 0;
+    /** The unparsed bytes: the tail of the previous chunk(s), not yet a whole record. */
+    let tail: Uint8Array = new Uint8Array(0);
+    /** Holds a tail longer than the room (a long record read over several chunks). */
+    let long: Buffer | null = null;
     let consumed = 0;
     let eof = false;
     while (!eof) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      // A record longer than the buffer: grow it (records are bounded by MAX_RECORD).
-      if (have === buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_RECORD + 64));
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, have, buf.length - have, consumed + have);
+      const bytesRead = await ahead!;
+      ahead = null;
+      pos += bytesRead;
+      const cur = bufs[turn]!;
+      turn ^= 1;
       if (bytesRead === 0) eof = true;
-      have += bytesRead;
-      const view = new Uint8Array(buf.buffer, buf.byteOffset, have);
+      else ahead = readInto(bufs[turn]!);
+      // The tail goes in front of the new bytes: in the room kept for it, or when it is
+      // longer (a record bigger than the room) in a buffer of its own.
+      let view: Uint8Array;
+      const inLong = tail.length > room;
+      if (!inLong) {
+        cur.set(tail, room - tail.length);
+        view = new Uint8Array(cur.buffer, cur.byteOffset + room - tail.length, tail.length + bytesRead);
+      } else {
+        // The tail is at the start of `long`, which grows by doubling (linear in the record).
+        const need = tail.length + bytesRead;
+        if (long!.length < need) {
+          const grown = Buffer.allocUnsafe(Math.max(need, 2 * long!.length));
+          grown.set(tail, 0);
+          long = grown;
+        }
+        long!.set(cur.subarray(room, room + bytesRead), tail.length);
+        view = long!.subarray(0, need);
+      }
       if (!parser) {
-        if (have < 24 && !eof) continue;
-        if (have === 0) throw new CaptureFormatError(`${path}: empty file, not a capture`);
+        if (view.length < 24 && !eof) {
+          tail = view.slice();
+          continue;
+        }
+        if (view.length === 0) throw new CaptureFormatError(`${path}: empty file, not a capture`);
         parser = makeParser(view, path);
       }
       const used = parser.feed(view, opts.onFrame);
       consumed += used;
-      if (used > 0 && used < have) buf.copy(buf, 0, used, have);
-      have -= used;
+      // The tail is copied out: the buffer under it is the target of the read after next.
+      const rest = view.length - used;
+      if (rest <= room) {
+        tail = view.slice(used);
+        long = null;
+      } else if (inLong) {
+        long!.copyWithin(0, used, view.length);
+        tail = long!.subarray(0, rest);
+      } else {
+        long = Buffer.allocUnsafe(rest + Math.max(rest, chunk));
+        long.set(view.subarray(used), 0);
+        tail = long.subarray(0, rest);
+      }
       await opts.onChunk?.(consumed, size);
       if (parser.stopped) {
-        have = 0;
+        tail = new Uint8Array(0);
         break;
       }
     }
     if (!parser) throw new CaptureFormatError(`${path}: empty file, not a capture`);
     if (!parser.started()) throw new CaptureFormatError(`${path}: the capture's header is cut off (${size} bytes in the file)`);
     const summary = parser.summary();
-    if (have > 0 && !parser.stopped) {
-      summary.warnings.push(`file ends inside a record at byte ${consumed} (${have} bytes left over); kept the ${summary.packets} packets before it`);
+    if (tail.length > 0 && !parser.stopped) {
+      summary.warnings.push(`file ends inside a record at byte ${consumed} (${tail.length} bytes left over); kept the ${summary.packets} packets before it`);
     }
     return summary;
   } finally {
+    await ahead?.catch(() => 0);
     await fh.close();
   }
 }
