@@ -90,6 +90,13 @@ function readsWork(db: string, asNobody: boolean): void {
   expect(write.code).toBe(1);
   expect(write.stderr.trim().split('\n')).toHaveLength(1);
   expect(write.stderr).toMatch(/cannot write|read-only/);
+  // Every command that writes says why in words, never SQLite's bare "unable to open".
+  for (const args of [['snapshot', 'save', '--note', 'x'], ['tags', 'add', 'PCI', '192.0.2.10']]) {
+    const w = cli([...args, '--db', db], asNobody);
+    expect(w.code, args.join(' ')).toBe(1);
+    expect(w.stderr, args.join(' ')).toMatch(/^portolan: error: cannot write to the database .*(read-only|cannot be written)/);
+    expect(w.stderr).not.toMatch(/SQLITE_/);
+  }
 }
 
 const asNobodyOk = requireOrSkip(isRoot() && spawnSync('setpriv', ['--version']).status === 0, 'reading a 0444 database in a 0555 folder as nobody needs root (to switch user) and setpriv');

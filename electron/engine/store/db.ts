@@ -5,7 +5,7 @@
  * Writes that belong together go through `tx()`, which serialises transactions on this
  * connection so two jobs never interleave inside one.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { MIGRATIONS } from './migrations';
@@ -19,6 +19,16 @@ export type Params = Record<string, unknown> | unknown[];
  * folder must already exist, so a mistyped `--db` path is an error instead of a new,
  * empty inventory that reports "no services".
  */
+/** True when this process may write `path` (false on a read-only mount: EROFS). */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function prepareFolder(path: string): void {
   const dir = dirname(resolve(path));
   let st;
@@ -92,6 +102,13 @@ export class Db {
       if (path !== ':memory:') db.reader = await openReader(path).catch(() => null);
     } catch (err) {
       await db.close().catch(() => undefined);
+      if (err instanceof StoreError) throw err; // already names the database and the cause
+      const code = (err as { code?: string }).code;
+      // SQLite says only "unable to open database file" when it cannot create the -wal
+      // or -shm file beside the database (a read-only folder or mount): name the cause.
+      if ((code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') && !(writable(path) && writable(dirname(path)))) {
+        throw new StoreError(`cannot write to the database ${path}: ${writable(path) ? 'its folder' : 'the file'} cannot be written (read-only file, folder or mount)`);
+      }
       const msg = (err as Error).message;
       throw new StoreError(`cannot use the database ${path}: ${msg}`);
     }
