@@ -166,7 +166,7 @@ export class ScanService {
     const onOuterAbort = (): void => inner.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
 
-    const sighting = (r: ProbeResult): Sighting => ({ host: r.host, proto: 'tcp', port: r.port, evidence: 'scan', confidence: 'certain', service: r.service, serviceMethod: r.serviceMethod ?? 'table', firstSeenMs: r.at, lastSeenMs: r.at, flows: 0, bytes: 0 });
+    const sighting = (r: ProbeResult): Sighting => ({ host: r.host, proto: 'tcp', port: r.port, evidence: 'scan', confidence: 'certain', service: r.service, serviceMethod: r.serviceMethod ?? 'table', banner: r.banner, firstSeenMs: r.at, lastSeenMs: r.at, flows: 0, bytes: 0 });
 
     const scanner: Scanner = new Scanner(plan, ports, tuning, {
       result: (r) => {

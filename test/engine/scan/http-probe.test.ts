@@ -50,7 +50,7 @@ describe('scan --http', () => {
     expect(heads).toEqual([]);
   });
 
-  it('with --http it gets HEAD on an ephemeral port, and the answer is its banner and service', async () => {
+  it('with --http it gets HEAD on an ephemeral port, and the answer is its banner and service, kept in the inventory', async () => {
     const r = await portolan(['scan', '127.0.0.1', '--ports', String(port), '--banner-wait', '300', '--http', '--format', 'tsv', '--db', db]);
     expect(r.code, r.stderr).toBe(0);
     const [row] = parseTsv(r.stdout);
@@ -60,5 +60,8 @@ describe('scan --http', () => {
     expect(heads).toEqual(['HEAD /']);
     const svc = parseTsv((await portolan(['services', '--format', 'tsv', '--db', db])).stdout).find((s) => s.port === String(port));
     expect(svc?.service).toBe('http');
+    // The banner is kept with the service in the inventory, not only with the probe.
+    const stored = (JSON.parse((await portolan(['services', '--format', 'json', '--db', db])).stdout) as Array<{ port: number; banner: string | null }>).find((s) => s.port === port);
+    expect(stored?.banner).toContain('PortolanTestHTTP/1.0');
   });
 });
