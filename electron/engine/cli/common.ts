@@ -2,6 +2,7 @@
 import { accessSync, constants, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Engine } from '../engine';
 import { defaultDbPath } from '../store/paths';
 
@@ -191,4 +192,68 @@ export function invalidMessage(err: { issues: IssueLike[] }): string {
  */
 export function oneLine(message: string): string {
   return message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/**
+ * `parseArgs` (node:util) for a command's arguments, with two differences:
+ * - a string option's value may start with a dash when given as `--name VALUE` or
+ *   `-n VALUE` (`--ports -1024`, `--duration -1`, `--db -`): parseArgs refuses such a
+ *   value as "ambiguous"; here it is the value (as `--name=VALUE`) unless it is itself one
+ *   of the command's options (`--reason --db` says --reason needs a value). A lone `-`
+ *   or a negative number elsewhere is a positional (`rules gone-after -3`), so the
+ *   command's own check says what it takes;
+ * - a refused command line is a UsageError (exit 2) in one line, not parseArgs's
+ *   several lines.
+ */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  const options = config.options ?? {};
+  const given = config.args ?? process.argv.slice(2);
+  const known = (name: string): boolean => Object.hasOwn(options, name);
+  const byShort = new Map<string, string>();
+  for (const [name, o] of Object.entries(options)) if (o.short) byShort.set(o.short, name);
+  /** A token that is one of the command's options (or the `--` that ends them). */
+  const isOption = (t: string): boolean => {
+    if (t === '--') return true;
+    if (t.startsWith('--')) return known(t.slice(2).split('=')[0]!);
+    return t.length > 1 && t.startsWith('-') && byShort.has(t[1]!);
+  };
+  const opts: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < given.length; i++) {
+    const t = given[i]!;
+    if (t === '--') {
+      positionals.push(...given.slice(i + 1));
+      break;
+    }
+    const name = /^--[^=]+$/.test(t) && known(t.slice(2)) ? t.slice(2) : /^-[^-]$/.test(t) ? byShort.get(t[1]!) : undefined;
+    if (name !== undefined && options[name]!.type === 'string') {
+      const v = given[i + 1];
+      const flag = `--${name}`;
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      if (isOption(v)) throw new UsageError(`${flag} needs a value, got the option ${quote(v)} (for a value that starts with '-', write ${flag}=${v})`);
+      opts.push(`${flag}=${v}`);
+      i++;
+    } else if (t.startsWith('-') && t !== '-' && !/^-\d/.test(t)) {
+      opts.push(t); // an option, or a flag parseArgs refuses by name
+    } else {
+      positionals.push(t);
+    }
+  }
+  try {
+    return parseArgs({ ...config, args: positionals.length ? [...opts, '--', ...positionals] : opts });
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
+    if (typeof e.code !== 'string' || !e.code.startsWith('ERR_PARSE_ARGS')) throw err;
+    throw new UsageError(parseArgsMessage(e.message));
+  }
+}
+
+/** parseArgs's message as one line, its quotes balanced (it ends "as in '-- \"-x\"" without the closing quote). */
+function parseArgsMessage(message: string): string {
+  const line = message
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+  return line.replace(/as in '-- ("[^"]*")$/, "as in '-- $1'");
 }

@@ -2,7 +2,7 @@
  * What a snapshot shows for each control the report covers. Portolan gives evidence, not
  * a verdict: each control gets its metrics, the items that need a look, and an evidence
  * status — `complete` when nothing in the snapshot needs attention for that control,
- * `attention` otherwise. The requirement texts are short paraphrases; the standards'
+ * `partial` when the control asks for more than Portolan records, `attention` for a gap. The requirement texts are short paraphrases; the standards'
  * own wording governs.
  */
 import type { SealedSnapshot, SnapshotService } from './types';
