@@ -153,7 +153,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
     'overview.stats': () => {
       const count = (s: ServiceRow['status']) => rows.filter((r) => r.status === s).length;
       return {
-        counts: { new: count('new'), approved: count('approved'), flagged: count('flagged'), gone: count('gone'), ignored: count('ignored'), insecure: rows.filter((r) => r.insecure).length, total: rows.length },
+        counts: { new: count('new'), approved: count('approved'), flagged: count('flagged'), gone: count('gone'), ignored: count('ignored'), insecure: rows.filter((r) => r.insecure && r.status !== 'gone').length, total: rows.length },
         newPerDay: [],
         hosts: new Set(rows.map((r) => r.host)).size,
       };

@@ -79,7 +79,8 @@ export const INVENTORY_STATEMENTS = {
   // (after_id)
   invNewSinceCount: `SELECT COUNT(*) AS n FROM services WHERE id > ? AND status = 'new'`,
   invCounts: `SELECT status, COUNT(*) AS n FROM services GROUP BY status`,
-  invInsecureCount: `SELECT COUNT(*) AS n FROM services WHERE insecure IS NOT NULL AND status <> 'ignored'`,
+  // Insecure services that listen (ignored included, gone not): the count snapshots give for PCI DSS 1.2.6.
+  invInsecureCount: `SELECT COUNT(*) AS n FROM services WHERE insecure IS NOT NULL AND status <> 'gone'`,
   invHostCount: `SELECT COUNT(DISTINCT host_key) AS n FROM services`,
   // (from_ms) — services first stored per UTC day
   invNewPerDay: `SELECT (created_at / 86400000) AS day, COUNT(*) AS n FROM services WHERE created_at >= ? GROUP BY day ORDER BY day`,
