@@ -41,16 +41,30 @@ export function resolveSelection(input: CaptureSelectionInput | undefined): Reso
       throw new SelectionError(`${selection.apps.join(', ')} use no ${transports.join(' or ')} ports: nothing would be captured`);
     }
   }
-  const rules = selection.ignore.map((t) => parseIgnore(t)).filter((r): r is IgnoreRule => r !== null);
+  // In one order whatever order they were typed in, repeats dropped: the compiled filter
+  // text is what says whether a file was already ingested under this choice.
+  const byText = new Map<string, IgnoreRule>();
+  for (const t of selection.ignore) {
+    const r = parseIgnore(t);
+    if (r) byText.set(r.text, r);
+  }
+  const rules = [...byText.values()].sort(ruleOrder);
   const nets = rules.flatMap((r) => (r.kind === 'net' ? [r.net] : []));
   const portRanges = rules.flatMap((r) => (r.kind === 'ports' ? [{ lo: r.lo, hi: r.hi }] : []));
   const canonical: CaptureSelection = {
     transports: selection.transports.length ? transports : [],
     apps: [...new Set(selection.apps)].sort(),
-    ignore: [...new Set(rules.map((r) => r.text))],
+    ignore: rules.map((r) => r.text),
   };
   const all = !selection.transports.length && !selection.apps.length && !rules.length;
   return { all, transports, ports, nets, portRanges, selection: canonical };
+}
+
+/** Networks first (by family, then text), then port ranges by number. */
+function ruleOrder(a: IgnoreRule, b: IgnoreRule): number {
+  if (a.kind === 'ports' && b.kind === 'ports') return a.lo - b.lo || a.hi - b.hi;
+  if (a.kind === 'net' && b.kind === 'net') return a.net.version - b.net.version || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+  return a.kind === 'net' ? -1 : 1;
 }
 
 /** One line for people: "tcp, udp · http, dns · ignoring 192.0.2.0/24, 22". */

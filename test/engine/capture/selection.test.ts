@@ -100,6 +100,12 @@ describe('the same choice applied to files', () => {
     expect(a.stdout).toMatch(/8 packets outside the protocol choice/);
     expect(list()).toEqual(['198.51.100.1:80/tcp']);
     expect(portolan(['ingest', '--db', db, '--protocols', 'http,dns', '--ignore', '203.0.113.0/24', file]).stdout).toMatch(/already ingested/);
+    // The same ignore list in another order, or with repeats, is the same choice.
+    const b = portolan(['ingest', '--db', db, '--protocols', 'http,dns', '--ignore', '81,203.0.113.0/24,80', file]);
+    expect(b.stdout).not.toMatch(/already ingested/);
+    for (const ignore of ['80,81,203.0.113.0/24', '203.0.113.0/24,80,81,80', '203.0.113.7/24,81,80']) {
+      expect(portolan(['ingest', '--db', db, '--protocols', 'http,dns', '--ignore', ignore, file]).stdout, ignore).toMatch(/already ingested/);
+    }
     const all = portolan(['ingest', '--db', db, file]);
     expect(all.stdout).not.toMatch(/already ingested/);
     expect(list()).toEqual(['198.51.100.1:22/tcp', '198.51.100.1:80/tcp', '203.0.113.1:443/tcp', '203.0.113.1:80/tcp', '203.0.113.53:53/udp']);
