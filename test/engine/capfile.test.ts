@@ -45,6 +45,19 @@ describe('pcap', () => {
     expect(got.length).toBe(50);
   });
 
+  it('names the damaged record by its offset in the file, also past the first read', async () => {
+    const data = Buffer.alloc(600, 7);
+    const whole = pcapFile(Array.from({ length: 2000 }, (_, i) => ({ tsUs: T0 + i, data })));
+    const at = 24 + 1800 * (16 + data.length);
+    whole.writeUInt32LE(0x7fffffff, at + 8); // record 1800's captured length
+    const path = file(whole);
+    for (const chunk of [4096, 65_536, undefined]) {
+      const { got, summary } = await frames(path, chunk);
+      expect(got.length).toBe(1800);
+      expect(summary.warnings.join()).toContain(`record at byte ${at} claims`);
+    }
+  });
+
   it('gives the same frames, bytes included, whatever the read size, with records longer than a read', async () => {
     // Records of every size up to 600 kB: longer than the room kept for a cut-off tail
     // (256 kB) and than the reads; the content says where each byte came from.

@@ -143,6 +143,7 @@ export async function readCaptureFile(path: string, opts: ReadOptions): Promise<
         if (view.length === 0) throw new CaptureFormatError(`${path}: empty file, not a capture`);
         parser = makeParser(view, path);
       }
+      parser.base = consumed;
       const used = parser.feed(view, opts.onFrame);
       consumed += used;
       // The tail is copied out: the buffer under it is the target of the read after next.
@@ -184,6 +185,8 @@ export async function readCaptureFile(path: string, opts: ReadOptions): Promise<
 export class CaptureStreamReader {
   private parser: Parser | null = null;
   private pending: Uint8Array = new Uint8Array(0);
+  /** Bytes of the stream parsed so far. */
+  private consumed = 0;
 
   constructor(
     private readonly onFrame: (f: Frame) => void,
@@ -201,7 +204,9 @@ export class CaptureStreamReader {
       }
       this.parser = makeParser(buf, this.label);
     }
+    this.parser.base = this.consumed;
     const used = this.parser.feed(buf, this.onFrame);
+    this.consumed += used;
     buf = buf.subarray(used);
     this.pending = buf.length ? Uint8Array.prototype.slice.call(buf) : new Uint8Array(0);
   }
@@ -231,6 +236,8 @@ interface Parser {
   started(): boolean;
   /** True after an unrecoverable length lie: the rest of the file is skipped. */
   stopped: boolean;
+  /** Where in the file the buffer given to the next feed starts (for warnings' byte offsets). */
+  base: number;
 }
 
 function makeParser(head: Uint8Array, path: string): Parser {
@@ -252,6 +259,7 @@ function makeParser(head: Uint8Array, path: string): Parser {
 
 class PcapParser implements Parser {
   stopped = false;
+  base = 0;
   private headerDone = false;
   private linktype = 1;
   private snaplen = 0;
@@ -292,7 +300,7 @@ class PcapParser implements Parser {
       const incl = dv.getUint32(at + 8, le);
       const orig = dv.getUint32(at + 12, le);
       if (incl > MAX_RECORD) {
-        this.warnings.push(`record at byte ${at} claims ${incl} captured bytes: file damaged, stopped reading; kept ${this.packets} packets`);
+        this.warnings.push(`record at byte ${this.base + at} claims ${incl} captured bytes: file damaged, stopped reading; kept ${this.packets} packets`);
         this.stopped = true;
         return buf.length;
       }
@@ -331,6 +339,7 @@ interface Iface {
 
 class PcapngParser implements Parser {
   stopped = false;
+  base = 0;
   private le = false;
   private ifaces: Iface[] = [];
   private packets = 0;
@@ -351,7 +360,7 @@ class PcapngParser implements Parser {
         if (bom === 0x1a2b3c4d) this.le = false;
         else if (bom === 0x4d3c2b1a) this.le = true;
         else {
-          this.warnings.push(`section header at byte ${at} has a bad byte-order magic; stopped reading`);
+          this.warnings.push(`section header at byte ${this.base + at} has a bad byte-order magic; stopped reading`);
           this.stopped = true;
           return buf.length;
         }
@@ -362,7 +371,7 @@ class PcapngParser implements Parser {
       const type = dv.getUint32(at, le);
       const len = dv.getUint32(at + 4, le);
       if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
-        this.warnings.push(`block at byte ${at} has an impossible length ${len}; stopped reading, kept ${this.packets} packets`);
+        this.warnings.push(`block at byte ${this.base + at} has an impossible length ${len}; stopped reading, kept ${this.packets} packets`);
         this.stopped = true;
         return buf.length;
       }
