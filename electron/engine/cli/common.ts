@@ -1,5 +1,5 @@
 /** Helpers every CLI command shares. */
-import { accessSync, constants, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -28,16 +28,33 @@ function canWrite(path: string): boolean {
 
 /**
  * Opens the engine for a command. `read`: a command that only reads (services, flows,
- * snapshot list/show/export/diff/verify, review --history, rules list, tags list). Such a
+ * captures, scans, snapshot list/show/export/diff/verify, review --history, rules list,
+ * tags list). Such a
  * command opens an existing database that cannot be written (read-only file, folder or
  * mount, immutable file) read-only instead of failing, and shows it as stored: no
  * schema upgrade, no job recovery, no gone sweep. A database it can write is opened as
  * every command opens it, so the gone sweep keeps statuses current.
  */
 export async function openEngine(db: string | undefined, mode: 'read' | 'write' = 'write'): Promise<Engine> {
+  const given = db ?? process.env.PORTOLAN_DB;
   const path = dbPath(db);
+  // A listing of a database named on the command line that does not exist is a mistyped
+  // path far more often than an empty inventory: say so instead of creating an empty one.
+  // (The default database is created by any first command, so a fresh install lists nothing.)
+  if (mode === 'read' && given !== undefined && given.trim() !== '' && isFolder(dirname(path)) && !existsSync(path)) {
+    throw new Error(`no database at ${path}: check the path (a database is created by the first command that stores something: ingest, capture, scan, import)`);
+  }
   const readOnly = mode === 'read' && isFile(path) && !(canWrite(path) && canWrite(dirname(path)));
   return Engine.open({ dbPath: path, readOnly });
+}
+
+/** True for an existing folder (a missing or mistaken one is named by the database's own open). */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** True for an existing regular file; false for anything else, or a path that cannot be (a file used as a folder). */
@@ -240,7 +257,8 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
     }
   }
   try {
-    return parseArgs({ ...config, args: positionals.length ? [...opts, '--', ...positionals] : opts });
+    // The same config with the arguments rewritten: the result has the config's own type.
+    return parseArgs({ ...config, args: positionals.length ? [...opts, '--', ...positionals] : opts }) as ReturnType<typeof parseArgs<T>>;
   } catch (err) {
     const e = err as Error & { code?: unknown };
     if (typeof e.code !== 'string' || !e.code.startsWith('ERR_PARSE_ARGS')) throw err;

@@ -3,7 +3,7 @@
  * row, written as an aligned table, tsv (header line, a stable column contract: add at
  * the end, never rename) or JSON.
  */
-import { UsageError } from './common';
+import { oneLine, UsageError } from './common';
 
 export type ListFormat = 'table' | 'tsv' | 'json';
 
@@ -21,7 +21,8 @@ export function listLimit(v: string | undefined, fallback: number): number {
 
 type Cell = string | number | null;
 
-const text = (c: Cell): string => (c === null ? '' : String(c).replace(/[\t\r\n]/g, ' '));
+/** A cell on one line: control characters (a file name's tab, newline or escape sequence) written JSON-style, never raw. */
+const text = (c: Cell): string => (c === null ? '' : oneLine(String(c)));
 
 /**
  * `columns` are the tsv/json names; `empty` is what the table format says when there is

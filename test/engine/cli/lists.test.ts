@@ -36,6 +36,8 @@ beforeAll(async () => {
   server = createServer((c) => c.destroy());
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   port = (server.address() as { port: number }).port;
+  // The database exists, empty (commands that only read refuse a path with no database).
+  expect(run('rules', 'gone-after', '35').code).toBe(0);
 }, 120_000);
 afterAll(() => server.close());
 
@@ -66,11 +68,24 @@ describe('captures, scans, and the capture id of ingest', () => {
     expect(run('captures', '--limit', '1', '--format', 'json').stdout).toContain('"id": 2');
   });
 
+  it('a file name with control characters is never written raw to the terminal', () => {
+    const odd = capture('odd\u001b[31mred\tname\nx.pcap', 2222);
+    const r = run('ingest', odd);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u001b\t]/);
+    expect(r.stdout).toContain('odd\\u001b[31mred\\tname\\nx.pcap: capture');
+    for (const format of ['table', 'tsv']) {
+      const list = run('captures', '--format', format).stdout;
+      expect(list, format).not.toContain('\u001b');
+      expect(list, format).toContain('odd\\u001b[31mred\\tname\\nx.pcap');
+    }
+  });
+
   it('scans lists runs with who, from where and the counts', () => {
     expect(run('scan', '127.0.0.1', '--ports', String(port)).code).toBe(0);
     const rows = parseTsv(run('scans', '--format', 'tsv').stdout);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: '1', status: 'complete', source_addr: '127.0.0.1', targets: '127.0.0.1', ports: String(port), probes: '1/1', open: '1' });
+    expect(rows[0]).toMatchObject({ id: '1', status: 'complete', source_addr: '127.0.0.1', targets: '127.0.0.1', ports: String(port), probes: '1', open: '1', probes_planned: '1' });
     expect(parseTsv(run('services', '--format', 'tsv').stdout).find((s) => s.port === String(port))?.sources).toBe('scan:1');
     expect(run('scans').stdout).toMatch(/^ID\s+STARTED AT/);
   });

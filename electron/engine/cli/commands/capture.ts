@@ -8,14 +8,13 @@
  * SIGTERM stops the capture and stores everything seen (exit 0). A missing libpcap or
  * missing privileges: one line saying what and how to fix it, exit 1.
  */
-import { parseArgs } from 'node:util';
 import { parseIgnore, parseProtocols, splitList, type CaptureSelectionInput } from '../../../shared/capture';
 import type { JobSnapshot } from '../../../shared/model';
 import { listInterfaces } from '../../capture/interfaces';
 import { Engine } from '../../engine';
 import { compileBpf } from '../../filters/compile';
 import { describeSelection, resolveSelection, SelectionError } from '../../filters/selection';
-import { dbPath, UsageError } from '../common';
+import { dbPath, parseCommandLine, UsageError } from '../common';
 
 
 const count = (n: unknown, one: string): string => `${String(n)} ${one}${n === 1 ? '' : 's'}`;
@@ -48,7 +47,7 @@ function checkSelection(sel: CaptureSelectionInput | undefined): void {
 }
 
 export async function cmdCapture(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args,
     options: {
       interface: { type: 'string', short: 'i' },

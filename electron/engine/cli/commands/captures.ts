@@ -3,9 +3,7 @@
  * captures (ingested files and live captures) with their ids, the N in `flows --capture N`
  * and in the inventory's `capture:N` sources. The most recent N, oldest first.
  */
-import { parseArgs } from 'node:util';
-import { Engine } from '../../engine';
-import { dbPath } from '../common';
+import { openEngine, parseCommandLine } from '../common';
 import { listFormat, listLimit, writeList } from '../listing';
 
 /** tsv columns, a stable contract: add at the end, never rename. */
@@ -33,10 +31,10 @@ interface CaptureDb {
 const isoUs = (us: number | null): string | null => (us === null ? null : new Date(Math.floor(us / 1000)).toISOString());
 
 export async function cmdCaptures(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' } } });
+  const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' } } });
   const format = listFormat(values.format);
   const limit = listLimit(values.limit, 1000);
-  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const engine = await openEngine(values.db, 'read');
   try {
     const rows = await engine.db.query<CaptureDb>(
       `SELECT * FROM (SELECT c.id, c.source, c.status, c.packets, c.bytes, c.flows, c.first_us, c.last_us, c.filter, c.file_sha256, c.created_at,

@@ -4,15 +4,14 @@
  * it). `--note ''` clears it. Every change is an event in the service's history. A note on
  * a service not marked insecure is recorded too, with a warning on stderr.
  */
-import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
 import { defaultActor } from '../../inventory/service';
 import { setControl, TagError } from '../../inventory/tags';
-import { dbPath, UsageError } from '../common';
+import { dbPath, parseCommandLine, UsageError } from '../common';
 import { parseServiceKey } from '../inventory-args';
 
 export async function cmdControl(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, note: { type: 'string' } } });
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, note: { type: 'string' } } });
   if (!positionals.length) throw new UsageError('control needs at least one HOST:PORT/PROTO');
   if (values.note === undefined) throw new UsageError("control needs --note TEXT (or --note '' to clear it)");
   const keys = positionals.map(parseServiceKey);

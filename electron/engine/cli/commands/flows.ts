@@ -5,8 +5,7 @@
  * public contract like the services columns: add at the end, never rename or drop.
  * Times are ISO 8601 UTC with microseconds.
  */
-import { parseArgs } from 'node:util';
-import { openEngine, UsageError } from '../common';
+import { openEngine, parseCommandLine, UsageError } from '../common';
 import { FLOW_COLUMNS as STORED_FLOW_COLUMNS } from '../../store/statements-capture';
 
 export const FLOW_COLUMNS = [
@@ -102,7 +101,7 @@ function toObject(r: FlowRow): Record<string, string | number | boolean | null> 
 const cell = (v: unknown): string => (v === null || v === undefined ? '' : String(v).replace(/[\t\r\n]/g, ' '));
 
 export async function cmdFlows(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, format: { type: 'string', default: 'tsv' }, capture: { type: 'string' }, limit: { type: 'string' } } });
+  const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, format: { type: 'string', default: 'tsv' }, capture: { type: 'string' }, limit: { type: 'string' } } });
   const format = values.format;
   if (format !== 'tsv' && format !== 'json') throw new UsageError('--format must be tsv or json');
   const capture = values.capture === undefined ? null : /^\d{1,15}$/.test(values.capture) ? Number(values.capture) : NaN;

@@ -6,10 +6,9 @@
  * was not a readable report (nothing of it stored; the others are); 2 bad command line.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
 import type { ImportOutcome } from '../../importers/import';
-import { dbPath, UsageError } from '../common';
+import { dbPath, oneLine, parseCommandLine, UsageError } from '../common';
 
 export const IMPORT_HELP = `  portolan import FILE... [--db PATH] [--json]
       Import nmap / masscan XML reports (-oX): open ports become services (evidence
@@ -18,7 +17,7 @@ export const IMPORT_HELP = `  portolan import FILE... [--db PATH] [--json]
 const n = (v: number, one: string, many = `${one}s`): string => `${v} ${v === 1 ? one : many}`;
 
 export async function cmdImport(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
   if (!positionals.length) throw new UsageError('import needs at least one nmap or masscan XML file');
   const engine = await Engine.open({ dbPath: dbPath(values.db) });
   try {
@@ -30,18 +29,18 @@ export async function cmdImport(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ job: end.id, status: end.status, error: end.error, ...result }, null, 2) + '\n');
     } else {
       for (const f of result.files ?? []) {
+        // A failed file is reported once, on stderr, below: the job's error names it and why.
+        if (f.status === 'failed') continue;
         const line =
-          f.status === 'failed'
-            ? `${f.path}: failed: ${f.error}`
-            : f.status === 'skipped'
-              ? `${f.path}: already imported (import ${f.importId}), skipped`
-              : `${f.path}: ${f.tool}, ${n(f.hosts, 'host')}, ${n(f.open, 'open port')} (${f.added} new), ${f.closed} closed${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
+          f.status === 'skipped'
+            ? `${f.path}: already imported (import ${f.importId}), skipped`
+            : `${f.path}: ${f.tool}, ${n(f.hosts, 'host')}, ${n(f.open, 'open port')} (${f.added} new), ${f.closed} closed${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
         process.stdout.write(line + '\n');
         if (f.status !== 'skipped') for (const w of f.warnings) process.stderr.write(`portolan: warning: ${f.path}: ${w}\n`);
       }
     }
     if (end.status !== 'done') {
-      if (!values.json) process.stderr.write(`portolan: error: ${end.error?.message ?? end.status}\n`);
+      if (!values.json) process.stderr.write(`portolan: error: ${oneLine(end.error?.message ?? end.status)}\n`);
       return 1;
     }
     return 0;

@@ -5,14 +5,13 @@
  * (docs/capture.md): the same packets are kept, so a file and a capture agree.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
 import { resolveSelection, SelectionError } from '../../filters/selection';
-import { dbPath, UsageError } from '../common';
+import { dbPath, oneLine, parseCommandLine, UsageError } from '../common';
 import { selectionFromFlags } from './capture';
 
 export async function cmdIngest(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: { db: { type: 'string' }, json: { type: 'boolean' }, protocols: { type: 'string', short: 'p', multiple: true }, ignore: { type: 'string', multiple: true } },
@@ -38,9 +37,9 @@ export async function cmdIngest(args: string[]): Promise<number> {
     const job = await engine.startIngest(files, selection);
     // Ctrl-C / SIGTERM cancel the job cleanly: what was read is stored, the capture is
     // marked incomplete, and the next ingest of the same file replaces it.
-    let interrupted = false;
-    const stop = (): void => {
-      interrupted = true;
+    let interrupted: NodeJS.Signals | null = null;
+    const stop = (sig: NodeJS.Signals): void => {
+      interrupted ??= sig;
       engine.jobs.cancel(job.id);
     };
     process.once('SIGINT', stop);
@@ -61,15 +60,15 @@ export async function cmdIngest(args: string[]): Promise<number> {
           : f.status === 'skipped'
             ? `${f.path}: ${f.captureId ? `already ingested (capture ${f.captureId}), skipped` : ((f.warnings as string[] | undefined)?.[0] ?? 'skipped')}`
             : `${f.path}: capture ${f.captureId}, ${n(f.packets, 'packet', 'packets')}, ${n(f.flows, 'flow', 'flows')}, ${n(f.listeners, 'listening service', 'listening services')} (${f.added} new)${typeof f.filteredOut === 'number' ? `, ${n(f.filteredOut, 'packet', 'packets')} outside the protocol choice` : ''}${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
-        // A failure is reported once, on stderr, below.
-        if (f.status !== 'failed') process.stdout.write(line + '\n');
-        for (const w of (f.warnings as string[] | undefined) ?? []) if (f.status !== 'skipped') process.stderr.write(`portolan: warning: ${f.path}: ${w}\n`);
+        // A failure is reported once, on stderr, below. A file name may hold control characters.
+        if (f.status !== 'failed') process.stdout.write(oneLine(line) + '\n');
+        for (const w of (f.warnings as string[] | undefined) ?? []) if (f.status !== 'skipped') process.stderr.write(`portolan: warning: ${oneLine(`${String(f.path)}: ${w}`)}\n`);
       }
     }
     if (end.status !== 'done') {
       // Always one line on stderr, with --json too (the details are in the JSON).
-      process.stderr.write(`portolan: error: ${interrupted ? 'interrupted; what was read is stored (capture marked incomplete)' : (end.error?.message ?? end.status)}\n`);
-      return interrupted ? 130 : 1;
+      process.stderr.write(`portolan: error: ${interrupted ? interruptedMessage(result.files ?? []) : (end.error?.message ?? end.status)}\n`);
+      return interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : 1;
     }
     return 0;
   } finally {
@@ -77,3 +76,12 @@ export async function cmdIngest(args: string[]): Promise<number> {
   }
 }
 
+/** What an interrupted ingest left, from its files' outcomes (not what it might have left). */
+function interruptedMessage(files: Array<Record<string, unknown>>): string {
+  const cut = files.filter((f) => f.status === 'incomplete').map((f) => `capture ${f.captureId}`);
+  const whole = files.filter((f) => f.status === 'complete').length;
+  const parts: string[] = [];
+  if (cut.length) parts.push(`what was read is stored (${cut.join(', ')} marked incomplete; ingest the file again to finish it)`);
+  if (whole) parts.push(`${whole} ${whole === 1 ? 'file' : 'files'} ingested completely`);
+  return `interrupted; ${parts.length ? parts.join('; ') : 'nothing was stored'}`;
+}

@@ -1,17 +1,17 @@
 /**
  * `portolan review HOST:PORT/PROTO... --approve --reason TEXT --owner NAME`
- * `portolan review --flag --reason TEXT [filters]`          (bulk: default --status new)
+ * `portolan review --flag --reason TEXT [filters]`          (bulk: default --status new;
+ *                                                           --reopen: every status but new)
  * `portolan review HOST:PORT/PROTO --history [--json]`
  *
  * Exit codes: 0 done (repeating a review that is already in place is done, not an
  * error); 1 a named service is not in the inventory, or its status does not allow the
  * action (e.g. approving a gone service); 2 the command line is wrong.
  */
-import { parseArgs } from 'node:util';
-import { StatusFilter } from '../../../shared/model';
+import { StatusFilter, type ServiceRow } from '../../../shared/model';
 import type { HistoryEvent, ReviewAction } from '../../../shared/inventory';
 import { findServiceId } from '../../inventory/review';
-import { openEngine, UsageError } from '../common';
+import { openEngine, parseCommandLine, UsageError } from '../common';
 import { servicesTable } from '../format';
 import { FILTER_OPTIONS, parseFilter, parseServiceKey, parseTime, type ServiceKey } from '../inventory-args';
 
@@ -22,10 +22,15 @@ export const REVIEW_HELP = `  portolan review [HOST:PORT/PROTO...] --approve --r
                  | --history [--json]
                  [--status S] [--host A] [--subnet CIDR] [--port N] [--proto P]
                  [--insecure] [--since ISO|DURATION] [--dry-run] [--db PATH]
-      Review services by key, or in bulk by filter (bulk defaults to --status new).
+      Review services by key, or in bulk by filter (bulk defaults to --status new;
+      --reopen in bulk defaults to every status it applies to: approved, flagged,
+      ignored and gone).
       The history records who ($PORTOLAN_USER or your login), when and why.`;
 
 const ACTIONS = ['approve', 'flag', 'ignore', 'reopen'] as const;
+
+/** The statuses --reopen applies to: a bulk --reopen without --status selects these. */
+const REOPENABLE = ['approved', 'flagged', 'ignored', 'gone'] as const;
 
 const key = (k: ServiceKey) => `${k.host.includes(':') ? `[${k.host}]` : k.host}:${k.port}/${k.proto}`;
 
@@ -37,7 +42,7 @@ function historyTable(events: HistoryEvent[]): string {
 }
 
 export async function cmdReview(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: {
@@ -94,27 +99,50 @@ export async function cmdReview(args: string[]): Promise<number> {
       return 0;
     }
     const act = action as ReviewAction;
-    const bulkFilter = { ...filter, status: status?.data ?? 'new', since };
+    // Bulk selection: --status as given; else new services, or for --reopen (which new
+    // services are not open to) every status it applies to, one filter each.
+    const statuses = status ? [status.data] : act === 'reopen' ? REOPENABLE : (['new'] as const);
+    const bulkFilters = statuses.map((st) => ({ ...filter, status: st, since }));
     if (values['dry-run']) {
-      const page = await engine.handle('services.list', ids.length ? { limit: 5000 } : { ...bulkFilter, limit: 5000 });
-      const rows = ids.length ? page.rows.filter((r) => ids.includes(r.id)) : page.rows;
+      let rows: ServiceRow[] = [];
+      let total = 0;
+      if (ids.length) {
+        rows = (await engine.handle('services.list', { limit: 5000 })).rows.filter((r) => ids.includes(r.id));
+        total = ids.length;
+      } else {
+        for (const f of bulkFilters) {
+          const page = await engine.handle('services.list', { ...f, limit: 5000 });
+          rows.push(...page.rows);
+          total += page.total;
+        }
+      }
       process.stdout.write(servicesTable(rows));
-      process.stdout.write(`${ids.length || page.total} services would be considered for ${act} (dry run, nothing changed)\n`);
+      process.stdout.write(`${total} services would be considered for ${act} (dry run, nothing changed)\n`);
       return 0;
     }
     // Named services whose status does not allow the action are an error, not a silent skip.
     const before = new Map<number, string>();
     for (const id of ids) before.set(id, (await engine.handle('service.history', { id })).service.status);
-    const r = await engine.handle('review.apply', {
-      ...(ids.length ? { ids } : { filter: bulkFilter }),
-      action: act,
-      reason: values.reason!,
-      ...(values.owner !== undefined && (act === 'approve' || act === 'flag') ? { owner: values.owner } : {}),
-      ...(expiresAt ? { expiresAt } : {}),
-    });
-    const refused = ids.filter((id) => !r.ids.includes(id) && !sameAlready(before.get(id), act));
-    if (values.json) process.stdout.write(JSON.stringify({ action: act, actor: engine.inventory.actor, ...r }, null, 2) + '\n');
-    else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped} unchanged (by ${engine.inventory.actor})\n`);
+    const apply = (selection: { ids: number[] } | { filter: (typeof bulkFilters)[number] }) =>
+      engine.handle('review.apply', {
+        ...selection,
+        action: act,
+        reason: values.reason!,
+        ...(values.owner !== undefined && (act === 'approve' || act === 'flag') ? { owner: values.owner } : {}),
+        ...(expiresAt ? { expiresAt } : {}),
+      });
+    const r = { changed: 0, skipped: 0, ids: [] as number[] };
+    const selections = ids.length ? [{ ids }] : bulkFilters.map((f) => ({ filter: f }));
+    for (const selection of selections) {
+      const part = await apply(selection); // one after another: one transaction each
+      r.changed += part.changed;
+      r.skipped += part.skipped;
+      r.ids.push(...part.ids);
+    }
+    // A named service the action does not apply to is refused (an error below), not "unchanged".
+    const refused = [...new Set(ids)].filter((id) => !r.ids.includes(id) && !sameAlready(before.get(id), act));
+    if (values.json) process.stdout.write(JSON.stringify({ action: act, actor: engine.inventory.actor, ...r, refused: refused.length }, null, 2) + '\n');
+    else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped - refused.length} unchanged${refused.length ? `, ${refused.length} refused` : ''} (by ${engine.inventory.actor})\n`);
     if (refused.length) {
       for (const id of refused) {
         const t = targets[ids.indexOf(id)]!;

@@ -5,10 +5,9 @@
  * `portolan rules delete ID`
  * `portolan rules gone-after DAYS`   (0: only a closed port makes a service gone)
  */
-import { parseArgs } from 'node:util';
 import type { Rule } from '../../../shared/inventory';
 import { goneAfterDays } from '../../inventory/gone';
-import { openEngine, UsageError } from '../common';
+import { openEngine, parseCommandLine, UsageError } from '../common';
 import { parseFilter, parseTime } from '../inventory-args';
 
 export const RULES_HELP = `  portolan rules [list] [--json]
@@ -39,7 +38,7 @@ function table(rules: Rule[]): string {
 const goneLine = (days: number): string => (days === 0 ? 'gone detection off (gone-after 0): approved services never turn gone by time unseen' : `gone after ${days} days unseen`);
 
 export async function cmdRules(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: {

@@ -7,12 +7,11 @@
  * Open ports only unless --all-states. Rows sorted by address, then port.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
 import { hostKey } from '../../inventory/hostkey';
 import { ConfirmationRequired, PortSpecError, TargetError, type ProbeResult } from '../../scan';
 import { ScanProfileName } from '../../../shared/scan';
-import { dbPath, UsageError } from '../common';
+import { dbPath, parseCommandLine, UsageError } from '../common';
 import { scanTsv } from '../format';
 
 
@@ -60,7 +59,7 @@ export function summaryLine(scanId: number, s: ScanSummary | null, targets: stri
 }
 
 export async function cmdScan(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: {
@@ -110,7 +109,10 @@ export async function cmdScan(args: string[]): Promise<number> {
   const results: ProbeResult[] = [];
   const progress = process.stderr.isTTY;
   let jobId: string | null = null;
-  const onSigint = (): void => {
+  /** The signal that stopped the sweep: the exit code says so (128 + its number). */
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSigint = (sig: NodeJS.Signals): void => {
+    stoppedBy ??= sig;
     if (jobId) engine.jobs.cancel(jobId);
   };
   try {
@@ -144,6 +146,7 @@ export async function cmdScan(args: string[]): Promise<number> {
     }
     jobId = started.jobId;
     process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
     const end = await engine.jobs.wait(started.jobId);
     off();
     if (progress) process.stderr.write('\r\x1b[K');
@@ -172,11 +175,12 @@ export async function cmdScan(args: string[]): Promise<number> {
     process.stderr.write(summaryLine(started.scanId, end.result as ScanSummary | null, values['input-file']?.length ? [] : positionals));
     if (end.status !== 'done') {
       process.stderr.write(`portolan: error: scan ${end.status}${end.error ? `: ${end.error.message}` : ''} (what was found is stored as scan ${started.scanId})\n`);
-      return 1;
+      return stoppedBy === 'SIGINT' ? 130 : stoppedBy === 'SIGTERM' ? 143 : 1;
     }
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     await engine.close();
   }
 }

@@ -3,24 +3,22 @@
  * runs with their ids (the inventory's `scan:N` sources): who, when, from which local
  * address, what, and the counts. The most recent N, oldest first.
  */
-import { parseArgs } from 'node:util';
-import { Engine } from '../../engine';
 import { listScanRuns } from '../../scan';
-import { dbPath } from '../common';
+import { openEngine, parseCommandLine } from '../common';
 import { listFormat, listLimit, writeList } from '../listing';
 
 /** tsv columns, a stable contract: add at the end, never rename. */
-export const SCAN_RUN_COLUMNS = ['id', 'started_at', 'ended_at', 'status', 'started_by', 'source_addr', 'targets', 'ports', 'addresses', 'probes', 'open', 'closed', 'filtered', 'errors'] as const;
+export const SCAN_RUN_COLUMNS = ['id', 'started_at', 'ended_at', 'status', 'started_by', 'source_addr', 'targets', 'ports', 'addresses', 'probes', 'open', 'closed', 'filtered', 'errors', 'probes_planned'] as const;
 
 export const SCANS_HELP = `  portolan scans [--format table|tsv|json] [--limit N] [--db PATH]
       Connect-scan runs with their ids (the inventory's scan:N sources), who ran them,
       from which address, and their counts. tsv columns: ${SCAN_RUN_COLUMNS.join(', ')}.`;
 
 export async function cmdScans(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' } } });
+  const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' } } });
   const format = listFormat(values.format);
   const limit = listLimit(values.limit, 1000);
-  const engine = await Engine.open({ dbPath: dbPath(values.db) });
+  const engine = await openEngine(values.db, 'read');
   try {
     const runs = (await listScanRuns(engine.db, limit)).sort((a, b) => a.id - b.id);
     if (format === 'json') {
@@ -40,11 +38,12 @@ export async function cmdScans(args: string[]): Promise<number> {
         targets: r.targets,
         ports: r.ports,
         addresses: r.addresses,
-        probes: `${r.probesDone}/${r.probesTotal}`,
+        probes: r.probesDone,
         open: r.open,
         closed: r.closed,
         filtered: r.filtered,
         errors: r.errors,
+        probes_planned: r.probesTotal,
       })),
       'no scan runs (portolan scan TARGET --ports SPEC)',
     );

@@ -1,11 +1,10 @@
 /** `portolan serve [--port N] [--db PATH]` */
-import { parseArgs } from 'node:util';
 import { Engine } from '../../engine';
 import { serve } from '../../serve/server';
-import { dbPath, UsageError } from '../common';
+import { dbPath, parseCommandLine, UsageError } from '../common';
 
 export async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, port: { type: 'string', default: '0' } } });
+  const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, port: { type: 'string', default: '0' } } });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
   const engine = await Engine.open({ dbPath: dbPath(values.db), transport: 'web' });

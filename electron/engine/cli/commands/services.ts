@@ -6,12 +6,11 @@
  * time), so a cron job asking "what is new since my last run" never misses an old
  * capture ingested late. jsonl prints one JSON object per line for SIEM pipelines.
  */
-import { parseArgs } from 'node:util';
 import { StatusFilter } from '../../../shared/model';
 import type { ServiceRow } from '../../../shared/model';
 import type { ServicesQuery } from '../../../shared/contract';
 import { Engine } from '../../engine';
-import { openEngine, UsageError } from '../common';
+import { openEngine, parseCommandLine, UsageError } from '../common';
 import { servicesCsv, servicesTable, servicesTsv } from '../format';
 import { FILTER_OPTIONS, parseFilter, parseTime } from '../inventory-args';
 
@@ -27,7 +26,7 @@ export async function allServices(engine: Engine, status: StatusFilter, extra: O
 }
 
 export async function cmdServices(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args,
     options: { db: { type: 'string' }, status: { type: 'string', default: 'all' }, format: { type: 'string', default: 'table' }, since: { type: 'string' }, ...FILTER_OPTIONS },
   });

@@ -7,16 +7,16 @@
 import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ExportFormat } from '../../../shared/snapshots';
 import { Engine } from '../../engine';
 import { metricsOf } from '../../snapshots/controls';
 import { diffSnapshots, diffTsv } from '../../snapshots/diff';
 import { exportSnapshot } from '../../snapshots/exports';
+import { parseScope, ScopeError } from '../../snapshots/scope';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
 import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
-import { dbPath, oneLine, openEngine, outputTarget, readRegularText, UsageError } from '../common';
+import { dbPath, oneLine, openEngine, outputTarget, parseCommandLine, readRegularText, UsageError } from '../common';
 
 export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
       Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
@@ -47,8 +47,23 @@ function snapshotId(v: string | undefined, what = 'ID'): number {
   return Number(v);
 }
 
+/**
+ * A --scope that is not one of the accepted forms is a wrong command line (exit 2),
+ * refused before the database is opened. A well-formed scope that matches no host is
+ * not: the snapshot is taken, empty.
+ */
+function checkScope(scope: string): void {
+  try {
+    parseScope(scope);
+  } catch (err) {
+    if (!(err instanceof ScopeError)) throw err;
+    throw new UsageError(`--scope must be all, a CIDR or address (192.0.2.0/24, subnet:2001:db8::/32) or tag:NAME (tag:CDE); got ${JSON.stringify(scope)}`);
+  }
+}
+
 async function save(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, note: { type: 'string', default: '' }, by: { type: 'string', default: '' }, scope: { type: 'string', default: 'all' } } });
+  const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, note: { type: 'string', default: '' }, by: { type: 'string', default: '' }, scope: { type: 'string', default: 'all' } } });
+  checkScope(values.scope);
   const r = await withEngine(values.db, (e) => takeSnapshot(e.db, { note: values.note, by: values.by, scope: values.scope }), 'write');
   out(`${r.id}\n`);
   process.stderr.write(`snapshot ${r.id} sealed: sha256 ${r.sha256} (${count(r.doc.snapshot.hosts.length, 'host')}, ${count(r.doc.snapshot.services.length, 'service')})\n`);
@@ -56,7 +71,7 @@ async function save(args: string[]): Promise<number> {
 }
 
 async function list(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
+  const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
   if (!['table', 'tsv', 'json'].includes(values.format)) throw new UsageError('--format must be table, tsv or json');
   const rows = await withEngine(values.db, (e) => listSnapshots(e.db));
   if (values.format === 'json') return out(JSON.stringify(rows, null, 2) + '\n'), 0;
@@ -74,7 +89,7 @@ async function list(args: string[]): Promise<number> {
 }
 
 async function show(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
   const id = snapshotId(positionals[0]);
   if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
   return withEngine(values.db, async (e) => {
@@ -103,7 +118,7 @@ async function show(args: string[]): Promise<number> {
 }
 
 async function exportCmd(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } } });
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } } });
   const id = snapshotId(positionals[0]);
   const format = ExportFormat.safeParse(values.format);
   if (!format.success) throw new UsageError(`--format must be one of ${ExportFormat.options.join(', ')}`);
@@ -141,7 +156,7 @@ async function operand(arg: string, engine: () => Promise<Engine>): Promise<Seal
 async function diff(args: string[]): Promise<number> {
   let engine: Engine | null = null;
   try {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'tsv' } } });
+    const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'tsv' } } });
     if (positionals.length !== 2) throw new UsageError('diff needs two snapshots: ID or exported FILE.json, twice');
     if (!['tsv', 'json'].includes(values.format)) throw new UsageError('--format must be tsv or json');
     const open = async (): Promise<Engine> => (engine ??= await openEngine(values.db, 'read'));
@@ -180,7 +195,7 @@ function notASnapshot(text: string): string | null {
 
 async function verify(args: string[]): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
+    const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
     if (positionals.length !== 1) throw new UsageError('verify needs one exported snapshot file');
     if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
     const text = await readRegularText(positionals[0]!);

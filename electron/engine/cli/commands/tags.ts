@@ -3,13 +3,12 @@
  * scope tags on hosts ("CDE", "BES Cyber System"), used by `snapshot save --scope tag:T`.
  * A CIDR block names every inventory host inside it at that moment.
  */
-import { parseArgs } from 'node:util';
 import { defaultActor } from '../../inventory/service';
 import { addTag, hostsNamed, listTags, removeTag, TagError } from '../../inventory/tags';
-import { openEngine, UsageError } from '../common';
+import { openEngine, parseCommandLine, UsageError } from '../common';
 
 export async function cmdTags(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
   const [sub, tag, ...targets] = positionals;
   if (!sub || !['add', 'remove', 'list'].includes(sub)) throw new UsageError("tags needs 'add TAG HOST|CIDR...', 'remove TAG HOST|CIDR...' or 'list'");
   if (sub !== 'list' && (!tag || targets.length === 0)) throw new UsageError(`tags ${sub} needs a tag and at least one host or CIDR block`);

@@ -1,0 +1,183 @@
+/**
+ * The command line as a new user typed it: a flag value that starts with a dash
+ * (`--ports -1024`, `--duration -1`), a negative number as an argument, parse errors in
+ * one clean line; a bad snapshot scope is a usage error; bulk --reopen selects what can
+ * be reopened; a refused named review is counted as refused; a broken import file is
+ * reported once. The built CLI on real database files.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, parseTsv, portolan } from '../../support/cli';
+
+let dir = '';
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'portolan-args-'));
+}, 120_000);
+
+const dbFile = (name: string): string => join(dir, `${name}.db`);
+
+/** A one-host nmap report at a time (seconds) with port 7777 in a state and 8888 open. */
+function nmapXml(name: string, at: number, state: 'open' | 'closed'): string {
+  const file = join(dir, name);
+  writeFileSync(
+    file,
+    `<?xml version="1.0"?>
+<nmaprun scanner="nmap" args="nmap -sT 192.0.2.77" start="${at}" version="7.94" xmloutputversion="1.05">
+<host starttime="${at}" endtime="${at}"><status state="up"/><address addr="192.0.2.77" addrtype="ipv4"/><ports>
+<port protocol="tcp" portid="7777"><state state="${state}" reason="syn-ack"/></port>
+<port protocol="tcp" portid="8888"><state state="open" reason="syn-ack"/></port>
+</ports></host>
+<runstats><finished time="${at}"/></runstats>
+</nmaprun>
+`,
+  );
+  return file;
+}
+
+describe('flag values that start with a dash', () => {
+  it('scan --ports -1024 scans ports 1 to 1024 (docs/scanner.md), as --ports=-1024 does', () => {
+    const db = dbFile('scan');
+    const r = portolan(['scan', '127.0.0.1', '--ports', '-1024', '--timeout', '500', '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^scan \d+, 127\.0\.0\.1: 1024 ports probed, /m);
+    const short = portolan(['scan', '127.0.0.1', '-p', '-3', '--all-states', '--db', db]);
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stderr).toMatch(/: 3 ports probed, /);
+    expect(parseTsv(short.stdout).map((row) => row.port)).toEqual(['1', '2', '3']);
+    const inline = portolan(['scan', '127.0.0.1', '--ports=-3', '--db', db]);
+    expect(inline.code, inline.stderr).toBe(0);
+    expect(inline.stderr).toMatch(/: 3 ports probed, /);
+  });
+
+  it('capture --duration -1 is refused by the duration rule, not the parser', () => {
+    for (const args of [
+      ['--duration', '-1'],
+      ['-d', '-1'],
+    ]) {
+      const r = portolan(['capture', '-i', 'lo', ...args, '--db', dbFile('capture')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('portolan: usage: --duration must be whole seconds from 1 to 604800\n');
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('rules gone-after -3 says what the days must be', () => {
+    const r = portolan(['rules', 'gone-after', '-3', '--db', dbFile('rules')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('portolan: usage: rules gone-after takes a number of days, 0 to 99999\n');
+  });
+
+  it('a value that starts with a dash reaches the command\'s own check (--port -1, --since -)', () => {
+    const db = dbFile('values');
+    const p = portolan(['services', '--port', '-1', '--db', db]);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toBe('portolan: usage: --port takes a number 0 to 65535\n');
+    const s = portolan(['services', '--since', '-', '--db', db]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(/^portolan: usage: --since takes an ISO 8601 time/);
+  });
+
+  it('a flag followed by another of the command\'s flags still lacks its value', () => {
+    const r = portolan(['review', '--flag', '--reason', '--db', dbFile('lack')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`portolan: usage: --reason needs a value, got the option "--db" (for a value that starts with '-', write --reason=--db)\n`);
+    const last = portolan(['scan', '127.0.0.1', '--ports']);
+    expect(last.code).toBe(2);
+    expect(last.stderr).toBe('portolan: usage: --ports needs a value\n');
+  });
+});
+
+describe('parse errors', () => {
+  it('are one clean line with balanced quotes, exit 2', () => {
+    const unknown = portolan(['review', '-x', '--db', dbFile('parse')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(`portolan: usage: Unknown option '-x'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "-x"'\n`);
+    const extra = portolan(['services', '-3', '--db', dbFile('parse')]);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toBe(`portolan: usage: Unexpected argument '-3'. This command does not take positional arguments\n`);
+    for (const r of [unknown, extra, portolan(['flows', '--bogus']), portolan(['tags', 'list', '--format'])]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^portolan: usage: [^\n]+\n$/);
+      expect(r.stderr).not.toContain('\\n');
+    }
+  });
+});
+
+describe('snapshot save --scope', () => {
+  it('refuses a scope that is not all, a CIDR or tag:NAME with exit 2, naming the forms', () => {
+    const db = dbFile('scope');
+    for (const scope of ['bogus', 'tag:', '10.0.0.0/99']) {
+      const r = portolan(['snapshot', 'save', '--scope', scope, '--db', db]);
+      expect(r.code, scope).toBe(2);
+      expect(r.stderr).toBe(`portolan: usage: --scope must be all, a CIDR or address (192.0.2.0/24, subnet:2001:db8::/32) or tag:NAME (tag:CDE); got ${JSON.stringify(scope)}\n`);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('a well-formed scope that matches nothing is not a usage error', () => {
+    const r = portolan(['snapshot', 'save', '--scope', '10.99.0.0/16', '--db', dbFile('scope')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^portolan: error: /);
+    expect(portolan(['snapshot', 'save', '--scope', 'all', '--db', dbFile('scope')]).code).toBe(0);
+  });
+});
+
+describe('review', () => {
+  const db = (): string => dbFile('review');
+  const run = (...args: string[]) => portolan([...args, '--db', db()], { PORTOLAN_USER: 'alice' });
+  const statuses = (): Record<string, string> => Object.fromEntries(parseTsv(run('services', '--status', 'all', '--format', 'tsv').stdout).map((r) => [r.port!, r.status!]));
+
+  beforeAll(() => {
+    // 7777 approved, then found closed by a later scan: gone. 8888 stays new.
+    expect(run('import', nmapXml('open.xml', 1709280000, 'open')).code).toBe(0);
+    expect(run('review', '192.0.2.77:7777/tcp', '--approve', '--reason', 'r', '--owner', 'o').code).toBe(0);
+    expect(run('import', nmapXml('closed.xml', 1709290000, 'closed')).code).toBe(0);
+    expect(statuses()).toEqual({ '7777': 'gone', '8888': 'new' });
+  });
+
+  it('approving a gone service by key counts it as refused, not unchanged, and fails', () => {
+    const r = run('review', '192.0.2.77:7777/tcp', '--approve', '--reason', 'again', '--owner', 'o');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('approve: 0 changed, 0 unchanged, 1 refused (by alice)\n');
+    expect(r.stderr).toBe('portolan: error: cannot approve 192.0.2.77:7777/tcp: it is gone (only --reopen applies until it is seen again)\n');
+    const j = run('review', '192.0.2.77:7777/tcp', '--approve', '--reason', 'again', '--owner', 'o', '--json');
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stdout)).toMatchObject({ action: 'approve', changed: 0, refused: 1 });
+    expect(statuses()['7777']).toBe('gone');
+  });
+
+  it('bulk --reopen without --status selects every status but new', () => {
+    const dry = run('review', '--reopen', '--reason', 'redo', '--host', '192.0.2.77', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^1 services would be considered for reopen/m);
+    const r = run('review', '--reopen', '--reason', 'redo', '--host', '192.0.2.77');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('reopen: 1 changed, 0 unchanged (by alice)\n');
+    expect(statuses()).toEqual({ '7777': 'new', '8888': 'new' });
+    // --status still narrows; new services cannot be reopened.
+    const n = run('review', '--reopen', '--reason', 'redo', '--host', '192.0.2.77', '--status', 'new');
+    expect(n.stdout).toBe('reopen: 0 changed, 2 unchanged (by alice)\n');
+    expect(portolan(['review', '--help']).stdout).toMatch(/--reopen in bulk defaults to every status it applies to/);
+  });
+});
+
+describe('import of a broken file', () => {
+  it('reports the failure once, on stderr; the files that went in keep their lines', () => {
+    const broken = join(dir, 'other.xml');
+    writeFileSync(broken, '<?xml version="1.0"?>\n<nmaprun scanner="nmap"><host><ports></host></nmaprun>\n');
+    const good = nmapXml('good.xml', 1709280000, 'open');
+    const r = portolan(['import', broken, good, '--db', dbFile('import')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`${good}: nmap, 1 host, 2 open ports (2 new), 0 closed\n`);
+    const errors = r.stderr.split('\n').filter((l) => l.includes('other.xml'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^portolan: error: 1 of 2 files failed: .*other\.xml: /);
+    const alone = portolan(['import', broken, '--db', dbFile('import')]);
+    expect(alone.code).toBe(1);
+    expect(alone.stdout).toBe('');
+    expect(alone.stderr.match(/other\.xml/g)).toHaveLength(1);
+  });
+});
