@@ -141,7 +141,7 @@ describe('crash safety: kill -9', () => {
 
   it('mid-scan (127.0.0.1, all ports): stored probes kept, run incomplete and job interrupted at the next open', async () => {
     const db = join(dir, 'scan.db');
-    expect(portolan(['services', '--db', db]).code).toBe(0); // creates it
+    expect(portolan(['rules', 'gone-after', '35', '--db', db]).code).toBe(0); // creates it
     const kill = await killWhen(['scan', '127.0.0.1', '--ports', '1-65535', '--rate', '15000', '--db', db], () => one(db, 'SELECT count(*) FROM probe_results'), 'the scan');
     expect(kill.signal).toBe('SIGKILL');
     expect(await integrity(db)).toBe('ok');
@@ -177,7 +177,7 @@ describe.skipIf(!netOk)('crash safety: kill -9 mid-capture', () => {
     // Connections from the client namespace to the server, 20 a second, for the whole test.
     net.spawn(net.cli, [process.execPath, '-e', `const net=require('node:net');setInterval(()=>{const s=net.connect(8080,'${net.srvIp}');s.on('error',()=>{});s.on('close',()=>s.destroy());},50);`]);
     const db = join(dir, 'capture.db');
-    expect(portolan(['services', '--db', db]).code).toBe(0); // creates it
+    expect(portolan(['rules', 'gone-after', '35', '--db', db]).code).toBe(0); // creates it
     let childPids: number[] = [];
     const kill = await killWhen(
       ['capture', '--interface', net.cliIf, '--duration', '120', '--db', db],

@@ -82,6 +82,10 @@ function readsWork(db: string, asNobody: boolean): void {
   const rules = cli(['rules', 'list', '--db', db], asNobody);
   expect(rules.code, rules.stderr).toBe(0);
   expect(rules.stdout).toContain('web tier');
+  for (const listing of ['captures', 'scans']) {
+    const r = cli([listing, '--db', db, '--format', 'tsv'], asNobody);
+    expect(r.code, `${listing}: ${r.stderr}`).toBe(0);
+  }
   const tags = cli(['tags', 'list', '--db', db], asNobody);
   expect(tags.code, tags.stderr).toBe(0);
   expect(tags.stdout).toContain('CDE');
