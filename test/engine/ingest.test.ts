@@ -3,7 +3,7 @@
  * committed and marks the capture incomplete; bad input writes nothing; a job left
  * running by a dead process comes back as interrupted.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -58,6 +58,7 @@ describe('ingest job', () => {
     expect(end.abortable).toBe(false);
     const [cap] = await engine.db.query<{ status: string; packets: number }>('SELECT status, packets FROM captures');
     expect(cap!.status).toBe('incomplete');
+    expect(cap!.packets).toBeGreaterThan(0); // counted as read, though the read had no end
     // Events are batched: far fewer than the 1 MiB chunks read, let alone packets.
     expect(events.length).toBeLessThan(50);
     await engine.close();
@@ -75,6 +76,33 @@ describe('ingest job', () => {
     expect(JSON.stringify(second.result)).toMatch(/skipped/);
     expect(await count(engine, 'SELECT count(*) AS n FROM flows')).toBe(flows);
     expect(await count(engine, 'SELECT count(*) AS n FROM captures')).toBe(1);
+    await engine.close();
+  });
+
+  it('a file that changes while it is read (truncated mid-ingest) stores nothing, and the whole file is ingested later', async () => {
+    const engine = await Engine.open({ dbPath: join(dir, 'changing.db'), progressIntervalMs: 2 });
+    const whole = bigCapture(80000); // over the worker threshold: hashed while it is decoded
+    const path = join(dir, 'changing.pcap');
+    copyFileSync(whole, path);
+    let cut = false;
+    engine.on('job.updated', (j) => {
+      if (!cut && j.progress && j.progress.done > 0 && j.progress.total && j.progress.done < j.progress.total) {
+        cut = true;
+        truncateSync(path, 1_000_000);
+      }
+    });
+    const end = await engine.jobs.wait((await engine.startIngest([path])).id);
+    expect(cut).toBe(true);
+    expect(end.status).toBe('failed');
+    expect(end.error?.message).toMatch(/changed while it was read/);
+    expect(await count(engine, 'SELECT COUNT(*) AS n FROM captures')).toBe(0);
+    expect(await count(engine, 'SELECT COUNT(*) AS n FROM flows')).toBe(0);
+    expect(await count(engine, 'SELECT COUNT(*) AS n FROM services')).toBe(0);
+    // The finished file is not mistaken for one already ingested.
+    copyFileSync(whole, path);
+    const again = await engine.jobs.wait((await engine.startIngest([path])).id);
+    expect(again.status).toBe('done');
+    expect(await engine.db.query('SELECT status, packets FROM captures')).toEqual([{ status: 'complete', packets: 160000 }]);
     await engine.close();
   });
 
@@ -124,6 +152,20 @@ describe('ingest job', () => {
     expect(typo.code).toBe(1);
     expect(typo.stderr).toMatch(/folder .*no-such-folder does not exist/);
     expect(existsSync(join(dir, 'no-such-folder'))).toBe(false);
+    // So is a mistyped file name given to a command that only reads: no empty database is made.
+    for (const cmd of [['services'], ['snapshot', 'list'], ['flows']]) {
+      const r = portolan([...cmd, '--db', join(dir, 'typo.db')]);
+      expect(r.code, cmd.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/^portolan: error: no database at .*typo\.db: check the path/);
+    }
+    expect(existsSync(join(dir, 'typo.db'))).toBe(false);
+    // A device or a folder is not a database, and nothing is written beside it.
+    for (const [path, why] of [['/dev/null', /not a regular file/], [dir, /it is a folder/]] as const) {
+      const r = portolan(['ingest', '--db', path, join(dir, 'notes.txt')]);
+      expect(r.code, path).toBe(1);
+      expect(r.stderr).toMatch(why);
+    }
+    expect(existsSync('/dev/null-journal')).toBe(false);
     // Paths the kernel owns fail fast (Node's recursive mkdir would spin forever in /proc).
     const proc = portolan(['services', '--db', '/proc/nope/x.db']);
     expect(proc.code).toBe(1);

@@ -212,7 +212,8 @@ async function checkMagic(path: string): Promise<void> {
 
 async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, progress: (done: number) => void, onChanged: (added: number, updated: number) => void, sel?: ResolvedSelection): Promise<FileOutcome> {
   await checkMagic(path);
-  const size = (await stat(path)).size;
+  const before = await stat(path);
+  const size = before.size;
   // The filter text identifies the protocol choice; an unfiltered ingest covers every choice.
   const filterText = sel && !sel.all ? compileBpf(sel, { vlan: true }) : '';
   // Decoding starts while the file is hashed; nothing is written until the hash has said
@@ -263,6 +264,8 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   let lastUs = -Infinity;
   let noPorts = 0;
   let badTimes = 0;
+  /** Frames decoded: the packet count of a read cut short (it has no summary). */
+  let framesRead = 0;
   const issues = new Map<string, number>();
   let summary: ReadSummary | undefined;
   let stoppedBy: unknown = null;
@@ -277,6 +280,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
           badTimes++;
           f.tsUs = Number.isFinite(lastUs) ? lastUs : 0;
         }
+        framesRead++;
         if (f.tsUs < firstUs) firstUs = f.tsUs;
         if (f.tsUs > lastUs) lastUs = f.tsUs;
         decodeFrameAt(f.linktype, f.buf, f.start, f.end, pkt);
@@ -322,6 +326,15 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   await inflight;
   if (!(await claimed())) return skip!;
   const id: number = captureId!;
+  // The hash and the decoding are two reads of the file: if it changed in between (still
+  // being written, truncated, replaced), the stored hash would name bytes that were not
+  // the ones decoded, and a later ingest of the finished file would be skipped or doubled.
+  // Nothing of such a read is kept.
+  const after = await stat(path).catch(() => null);
+  if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino) {
+    await db.tx(() => db.run('captureDelete', [id]));
+    throw new CaptureFormatError(`${path}: the file changed while it was read (still being written?); nothing stored from it: ingest it again once it is complete`);
+  }
   if (!stoppedBy && table.openFlows > 0) {
     await db.tx(async () => {
       const queued: Array<Promise<void>> = [];
@@ -354,7 +367,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
       (summary?.linktypes ?? []).join(','),
       Number.isFinite(firstUs) ? firstUs : null,
       Number.isFinite(lastUs) ? lastUs : null,
-      summary?.packets ?? 0,
+      summary?.packets ?? framesRead,
       summary?.bytes ?? 0,
       noPorts,
       flowsStored,
@@ -377,5 +390,5 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
     return { path: shown, captureId: null, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['another job ingested this file at the same time; skipped'] };
   }
   if (stoppedBy) throw stoppedBy;
-  return { path: shown, captureId: id, status, packets: summary?.packets ?? 0, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
+  return { path: shown, captureId: id, status, packets: summary?.packets ?? framesRead, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
 }

@@ -30,6 +30,15 @@ function writable(path: string): boolean {
 }
 
 function prepareFolder(path: string): void {
+  // A device, FIFO or folder is not a database: SQLite would write a journal beside it
+  // (/dev/null-journal) before failing with "disk I/O error".
+  let self;
+  try {
+    self = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    self = undefined; // ENOTDIR, ELOOP, EACCES: named below or by the open
+  }
+  if (self && !self.isFile()) throw new StoreError(`cannot use the database ${path}: ${self.isDirectory() ? 'it is a folder' : 'not a regular file (a device, pipe or socket)'}`);
   const dir = dirname(resolve(path));
   let st;
   try {
