@@ -104,6 +104,17 @@ describe('parse errors', () => {
       expect(r.stderr).not.toContain('\\n');
     }
   });
+
+  it('numbers are digits: serve --port 1e3 / 0x50 / empty and a snapshot id past 2^53 are refused, exit 2', () => {
+    for (const port of ['1e3', '0x50', '', '65536', '-1']) {
+      const r = portolan(['serve', '--port', port, '--db', dbFile('num')]);
+      expect(r.code, port).toBe(2);
+      expect(r.stderr).toMatch(/^portolan: usage: --port must be a whole number from 0 to 65535/);
+    }
+    const big = portolan(['snapshot', 'show', '99999999999999999999', '--db', dbFile('num')]);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toContain('99999999999999999999');
+  });
 });
 
 describe('snapshot save --scope', () => {

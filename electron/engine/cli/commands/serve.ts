@@ -5,8 +5,9 @@ import { dbPath, parseCommandLine, UsageError } from '../common';
 
 export async function cmdServe(args: string[]): Promise<number> {
   const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, port: { type: 'string', default: '0' } } });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+  // Digits only: Number() would also take '1e3', '0x50' and '' (port 1000, 80, any).
+  const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a whole number from 0 to 65535 (0: any free port), got ${JSON.stringify(values.port)}`);
   const engine = await Engine.open({ dbPath: dbPath(values.db), transport: 'web' });
   const server = await serve(engine, { port });
   process.stdout.write(`Portolan serving on ${server.url}\n`);

@@ -43,7 +43,7 @@ async function withEngine<T>(db: string | undefined, fn: (e: Engine) => Promise<
 
 function snapshotId(v: string | undefined, what = 'ID'): number {
   if (v === undefined) throw new UsageError(`missing snapshot ${what}`);
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`snapshot ${what} must be a positive number, got ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new UsageError(`snapshot ${what} must be a positive number, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
