@@ -100,6 +100,24 @@ describe('pcap', () => {
     await expect(readCaptureFile(file(Buffer.alloc(0)), { onFrame: () => undefined })).rejects.toThrow(/empty/);
     await expect(readCaptureFile(file(pcapFile([]).subarray(0, 12)), { onFrame: () => undefined })).rejects.toThrow(/header is cut off/);
   });
+
+  it('refuses a pcapng whose first section header is cut off or damaged, as a pcap with a cut-off header', async () => {
+    const read = (b: Buffer): Promise<unknown> => readCaptureFile(file(b), { onFrame: () => undefined });
+    // Type, a length of 1 MiB, the byte-order magic: 12 bytes of a header that never ends.
+    const shb = (len: number, bom = 0x1a2b3c4d): Buffer => {
+      const b = Buffer.alloc(12);
+      b.writeUInt32LE(0x0a0d0d0a, 0);
+      b.writeUInt32LE(len, 4);
+      b.writeUInt32LE(bom, 8);
+      return b;
+    };
+    await expect(read(shb(1 << 20))).rejects.toThrow(/header is cut off \(12 bytes/);
+    await expect(read(Buffer.concat([shb(8), Buffer.alloc(20)]))).rejects.toThrow(/header is damaged: block at byte 0 has an impossible length 8/);
+    await expect(read(Buffer.concat([shb(28, 0x01020304), Buffer.alloc(16)]))).rejects.toThrow(/header is damaged: section header at byte 0 has a bad byte-order magic/);
+    // A whole one is a start, even with no packets after it.
+    const whole = pcapngFile([{ linktype: 1 }], []);
+    expect((await readCaptureFile(file(whole), { onFrame: () => undefined })).packets).toBe(0);
+  });
 });
 
 describe('pcapng', () => {

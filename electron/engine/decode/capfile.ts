@@ -166,8 +166,10 @@ export async function readCaptureFile(path: string, opts: ReadOptions): Promise<
       }
     }
     if (!parser) throw new CaptureFormatError(`${path}: empty file, not a capture`);
-    if (!parser.started()) throw new CaptureFormatError(`${path}: the capture's header is cut off (${size} bytes in the file)`);
     const summary = parser.summary();
+    if (!parser.started()) {
+      throw new CaptureFormatError(parser.stopped && summary.warnings.length ? `${path}: the capture's header is damaged: ${summary.warnings[0]}` : `${path}: the capture's header is cut off (${size} bytes in the file)`);
+    }
     if (tail.length > 0 && !parser.stopped) {
       summary.warnings.push(`file ends inside a record at byte ${consumed} (${tail.length} bytes left over); kept the ${summary.packets} packets before it`);
     }
@@ -355,7 +357,8 @@ class PcapngParser implements Parser {
     let at = 0;
     while (buf.length - at >= 12) {
       const typeBE = dv.getUint32(at, false);
-      if (typeBE === PCAPNG_SHB) {
+      const shb = typeBE === PCAPNG_SHB;
+      if (shb) {
         const bom = dv.getUint32(at + 8, false);
         if (bom === 0x1a2b3c4d) this.le = false;
         else if (bom === 0x4d3c2b1a) this.le = true;
@@ -364,8 +367,6 @@ class PcapngParser implements Parser {
           this.stopped = true;
           return buf.length;
         }
-        this.ifaces = [];
-        this.sections++;
       }
       const le = this.le;
       const type = dv.getUint32(at, le);
@@ -376,6 +377,11 @@ class PcapngParser implements Parser {
         return buf.length;
       }
       if (buf.length - at < len) break;
+      // A section starts once its whole header block is read (a cut-off one is no start).
+      if (shb) {
+        this.ifaces = [];
+        this.sections++;
+      }
       const body = at + 8;
       const bodyLen = len - 12;
       if (type === 1) this.readIdb(dv, body, bodyLen);
