@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Engine } from '../engine';
+import { fileProblem } from '../files';
 import { defaultDbPath } from '../store/paths';
 
 /** A wrong command line: exit code 2. */
@@ -155,7 +156,7 @@ export async function readRegularText(path: string): Promise<string> {
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
+    throw new Error(`${path}: ${fileProblem(e)}`);
   }
   try {
     const st = await fh.stat();

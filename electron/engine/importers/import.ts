@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { fileProblem } from '../files';
 import type { Db } from '../store/db';
 import type { JobContext } from '../jobs/jobs';
 import { recordSightings, type Sighting } from '../inventory/inventory';
@@ -51,11 +52,11 @@ async function readReport(path: string): Promise<Buffer> {
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new ImportFormatError(`${path}: is a folder, not a file`);
+    if (!st.isFile()) throw new ImportFormatError(`${path}: not a regular file (a pipe or device?); save the report to a file first`);
     size = st.size;
   } catch (err) {
     if (err instanceof ImportFormatError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new ImportFormatError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
+    throw new ImportFormatError(`${path}: ${fileProblem(err)}`);
   }
   if (size === 0) throw new ImportFormatError(`${path}: empty file, not a report`);
   if (size > MAX_IMPORT_BYTES) throw new ImportFormatError(`${path}: ${size} bytes, larger than the ${MAX_IMPORT_BYTES}-byte import limit`);

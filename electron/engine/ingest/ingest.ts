@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { fileProblem } from '../files';
 import { readCaptureFile, CaptureFormatError, type ReadSummary } from '../decode/capfile';
 import { decodeFrameAt, newPacket } from '../decode';
 import { compileBpf } from '../filters/compile';
@@ -194,7 +195,7 @@ async function checkMagic(path: string): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why =
-      e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a folder, not a capture file' : e.code === 'ENOTREG' ? 'not a regular file (a pipe or device?); save the capture to a file first' : e.message;
+      e.code === 'EISDIR' ? 'is a folder, not a capture file' : e.code === 'ENOTREG' ? 'not a regular file (a pipe or device?); save the capture to a file first' : fileProblem(e);
     throw new CaptureFormatError(`${path}: ${why}`);
   }
   try {

@@ -5,7 +5,7 @@
  * be reopened; a refused named review is counted as refused; a broken import file is
  * reported once. The built CLI on real database files.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -190,5 +190,32 @@ describe('import of a broken file', () => {
     expect(alone.code).toBe(1);
     expect(alone.stdout).toBe('');
     expect(alone.stderr.match(/other\.xml/g)).toHaveLength(1);
+  });
+});
+
+describe('file names that cannot be read', () => {
+  it('are named in words: an empty name is a usage error; a symlink loop, a device, a too-long name fail in one line', () => {
+    for (const cmd of ['ingest', 'import']) {
+      const empty = portolan([cmd, '', '--db', dbFile('files')]);
+      expect(empty.code, cmd).toBe(2);
+      expect(empty.stderr).toBe('portolan: usage: an empty file name was given (an unset shell variable?)\n');
+    }
+    const a = join(dir, 'loop-a');
+    const b = join(dir, 'loop-b');
+    symlinkSync(b, a);
+    symlinkSync(a, b);
+    // (verify's exit 2 is its "error", apart from 1 "altered")
+    for (const [args, code] of [[['ingest', a], 1], [['import', a], 1], [['snapshot', 'verify', a], 2]] as const) {
+      const r = portolan([...args, '--db', dbFile('files')]);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr).toBe(`portolan: error: ${a}: a loop of symbolic links\n`);
+    }
+    const dev = portolan(['import', '/dev/zero', '--db', dbFile('files')]);
+    expect(dev.code).toBe(1);
+    expect(dev.stderr).toMatch(/^portolan: error: \/dev\/zero: not a regular file/);
+    const long = join(dir, 'x'.repeat(300));
+    const r = portolan(['ingest', long, '--db', dbFile('files')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`portolan: error: ${long}: the name is too long\n`);
   });
 });

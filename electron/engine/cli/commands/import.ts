@@ -19,6 +19,7 @@ const n = (v: number, one: string, many = `${one}s`): string => `${v} ${v === 1 
 export async function cmdImport(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
   if (!positionals.length) throw new UsageError('import needs at least one nmap or masscan XML file');
+  if (positionals.some((p) => p.trim() === '')) throw new UsageError('an empty file name was given (an unset shell variable?)');
   const engine = await Engine.open({ dbPath: dbPath(values.db) });
   try {
     const job = await engine.inventory.startImport(positionals.map((p) => resolve(p)));

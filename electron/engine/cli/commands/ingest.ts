@@ -17,6 +17,7 @@ export async function cmdIngest(args: string[]): Promise<number> {
     options: { db: { type: 'string' }, json: { type: 'boolean' }, protocols: { type: 'string', short: 'p', multiple: true }, ignore: { type: 'string', multiple: true } },
   });
   if (!positionals.length) throw new UsageError('ingest needs at least one capture file');
+  if (positionals.some((p) => p.trim() === '')) throw new UsageError('an empty file name was given (an unset shell variable?)');
   const selection = selectionFromFlags(values.protocols, values.ignore);
   try {
     resolveSelection(selection);

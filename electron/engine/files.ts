@@ -1,0 +1,25 @@
+/**
+ * Why a file named by the user cannot be read, in words: the same wording for captures,
+ * reports and snapshot files, never Node's "ELOOP: too many symbolic links encountered,
+ * stat '…'" (which also repeats the path).
+ */
+export function fileProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'a loop of symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a folder';
+    case 'EISDIR':
+      return 'is a folder';
+    default:
+      return e.code ? `${e.code}` : String(e.message);
+  }
+}
