@@ -4,12 +4,24 @@
  * Host and Origin headers must name this server (no other site, no DNS rebinding).
  * Uploaded captures land in a private temp folder; `ingest.start` over this transport
  * accepts only paths that an upload produced.
+ *
+ * Hostile input never ends the process: the Host header is checked first, a request
+ * target that is not a plain path answers 400 (on the WebSocket upgrade too, where the
+ * socket is answered and destroyed), and every handler runs inside a catch.
+ *
+ * Back-pressure, per WebSocket connection: at most `inFlight` calls are handled at once;
+ * while that many run, or while more than `pauseBytes` of replies wait unsent (a client
+ * that does not read), the connection's socket is not read (frames already read wait in
+ * order) and reading resumes when the replies drain. A connection whose unsent data
+ * still passes `closeBytes` (events keep coming to a client that never reads) is closed
+ * with 1008. A client that reads its replies (the UI) sees no difference.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { WebSocket } from 'ws';
@@ -25,12 +37,48 @@ export interface ServeOptions {
   token?: string;
   /** Runtime figures on stderr every N ms (stats.ts); absent: from PORTOLAN_STATS_INTERVAL, null: off. */
   statsIntervalMs?: number | null;
+  /** Back-pressure limits of one WebSocket connection (defaults: SERVE_LIMITS). */
+  limits?: Partial<ServeLimits>;
+}
+
+export interface ServeLimits {
+  /** Calls of one connection handled at once; further frames wait, unread. */
+  inFlight: number;
+  /** Unsent bytes above which a connection's requests are no longer read. */
+  pauseBytes: number;
+  /** Unsent bytes above which a connection is closed (1008). */
+  closeBytes: number;
+  /** WebSocket connections open at once; more are refused (503). */
+  clients: number;
+}
+
+export const SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
+  inFlight: 16,
+  pauseBytes: 4 * 1024 ** 2,
+  closeBytes: 64 * 1024 ** 2,
+  clients: 64,
+});
+
+/** Close code and reason for a connection that stopped reading what it asked for. */
+export const CLOSE_UNREAD = { code: 1008, reason: 'too much unsent data: the client is not reading' } as const;
+
+/** One WebSocket connection's back-pressure state (diagnostics and tests). */
+export interface ConnectionState {
+  inFlight: number;
+  /** Frames read but not yet handled. */
+  queued: number;
+  /** True while the connection's socket is not read. */
+  paused: boolean;
+  bufferedAmount: number;
+  readyState: number;
 }
 
 export interface Served {
   url: string;
   port: number;
   token: string;
+  /** The WebSocket connections open now, with their back-pressure state. */
+  connections(): ConnectionState[];
   close(): Promise<void>;
 }
 
@@ -52,6 +100,23 @@ function defaultStaticDir(): string {
   return join(__dirname, '..', 'renderer');
 }
 
+const BASE = 'http://127.0.0.1';
+
+/**
+ * The request target as a URL, or null when it is not a plain path (origin-form): no
+ * absolute URLs, no `//authority`, nothing the URL parser refuses. Never throws.
+ */
+export function parseTarget(raw: string | undefined): URL | null {
+  if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//')) return null;
+  try {
+    const url = new URL(raw, BASE);
+    // A backslash counts as a slash to the parser: `/\evil` would name another host.
+    return url.origin === BASE ? url : null;
+  } catch {
+    return null;
+  }
+}
+
 function sameToken(a: string | null | undefined, b: string): boolean {
   if (typeof a !== 'string') return false;
   const x = Buffer.from(a);
@@ -63,131 +128,232 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
   const token = opts.token ?? randomBytes(24).toString('hex');
   const statsMs = opts.statsIntervalMs === undefined ? statsInterval() : opts.statsIntervalMs;
   const staticDir = opts.staticDir ?? defaultStaticDir();
+  const limits: ServeLimits = { ...SERVE_LIMITS, ...opts.limits };
   const uploadDir = await mkdtemp(join(tmpdir(), 'portolan-upload-'));
-  const granted = new Set<string>();
-  let port = 0;
-
-  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
-  const hostOk = (req: IncomingMessage): boolean => allowedHosts().includes(req.headers.host ?? '');
-  /** Browsers send Origin on WebSocket and POST; it must be this server. */
-  const originOk = (req: IncomingMessage): boolean => {
-    const o = req.headers.origin;
-    return o !== undefined && allowedHosts().some((h) => o === `http://${h}`);
-  };
-
-  const send = (res: ServerResponse, code: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-    res.writeHead(code, { 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
-    res.end(body);
-  };
-
-  const server = createServer((req, res) => {
-    void (async () => {
-      if (!hostOk(req)) return send(res, 421, 'wrong host');
-      const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-      if (url.pathname === UPLOAD_PATH) return upload(req, res, url);
-      // A browser cannot read why a WebSocket handshake was refused, so a page whose
-      // socket never opens asks here whether its token is still this server's (it is not
-      // after serve restarts with a new one): 401 no, 426 yes (connect over WebSocket).
-      if (url.pathname === WS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-        return sameToken(req.headers[TOKEN_HEADER] as string | undefined, token) ? send(res, 426, 'upgrade required') : send(res, 401, 'missing or wrong token');
-      }
-      if (url.pathname.startsWith('/api/')) return send(res, 404, 'not found');
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
-      return staticFile(res, url.pathname);
-    })().catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, (err as Error).message);
-      else res.destroy();
-    });
-  });
-
-  async function staticFile(res: ServerResponse, pathname: string): Promise<void> {
-    let rel: string;
+  // The folder goes with the process however it ends (an exception, process.exit), not
+  // only with close(); a failed start removes it below.
+  const removeOnExit = (): void => {
     try {
-      rel = decodeURIComponent(pathname);
+      rmSync(uploadDir, { recursive: true, force: true });
     } catch {
-      return send(res, 400, 'bad request');
+      // Exiting anyway: nothing more to do about a folder that will not go.
     }
-    if (rel === '/' || rel === '') rel = '/index.html';
-    const full = normalize(join(staticDir, rel));
-    if (!full.startsWith(staticDir + sep)) return send(res, 403, 'forbidden');
-    const st = await stat(full).catch(() => null);
-    if (!st || !st.isFile()) {
-      if (!existsSync(join(staticDir, 'index.html'))) return send(res, 503, "the UI is not built: run 'npm run build'");
-      return send(res, 404, 'not found');
+  };
+  process.once('exit', removeOnExit);
+  const cleanups: Array<() => void> = [];
+  try {
+    return await start();
+  } catch (err) {
+    for (const c of cleanups.reverse()) {
+      try {
+        c();
+      } catch {
+        // Best effort: the start's own error is the one to report.
+      }
     }
-    res.writeHead(200, {
-      'content-type': MIME[extname(full)] ?? 'application/octet-stream',
-      'content-length': st.size,
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': CSP,
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-cache',
-    });
-    await pipeline(createReadStream(full), res);
+    process.off('exit', removeOnExit);
+    await rm(uploadDir, { recursive: true, force: true });
+    throw err;
   }
 
-  async function upload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (req.method !== 'POST') return send(res, 405, 'method not allowed');
-    if (!originOk(req)) return send(res, 403, 'foreign origin');
-    if (!sameToken(req.headers[TOKEN_HEADER] as string | undefined, token)) return send(res, 401, 'missing or wrong token');
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (Number.isNaN(declared)) return send(res, 400, 'bad content-length');
-    if (declared > MAX_UPLOAD_BYTES) return send(res, 413, 'file too large');
-    // A plain file name only: no separators, never '.' or '..'.
-    const raw = basename(url.searchParams.get('name') ?? '').replace(/[^\w.\-]+/g, '_').slice(0, 100);
-    const name = /^\.*$/.test(raw) ? 'capture' : raw;
-    const dest = join(await mkdtemp(join(uploadDir, 'u-')), name);
-    let bytes = 0;
-    req.on('data', (c: Buffer) => {
-      bytes += c.length;
-      if (bytes > MAX_UPLOAD_BYTES) req.destroy(new Error('file too large'));
-    });
-    await pipeline(req, createWriteStream(dest, { mode: 0o600 }));
-    granted.add(dest);
-    // The evidence names the user's file, not this temporary copy.
-    engine.labelSource(dest, `upload: ${basename(url.searchParams.get('name') ?? name).slice(0, 200)}`);
-    send(res, 200, JSON.stringify({ path: dest, bytes }), 'application/json');
-  }
+  async function start(): Promise<Served> {
+    const granted = new Set<string>();
+    let port = 0;
 
-  // Loaded here, not at start-up: every other CLI command runs without it.
-  const { WebSocketServer } = await import('ws');
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const reject = (code: number, text: string): void => {
-      socket.write(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      socket.destroy();
+    const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+    const hostOk = (req: IncomingMessage): boolean => typeof req.headers.host === 'string' && allowedHosts().includes(req.headers.host);
+    /** Browsers send Origin on WebSocket and POST; it must be this server. */
+    const originOk = (req: IncomingMessage): boolean => {
+      const o = req.headers.origin;
+      return typeof o === 'string' && allowedHosts().some((h) => o === `http://${h}`);
     };
-    if (url.pathname !== WS_PATH) return reject(404, 'Not Found');
-    if (!hostOk(req) || !originOk(req)) return reject(403, 'Forbidden');
-    if (!sameToken(url.searchParams.get(TOKEN_PARAM), token)) return reject(401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
+    const tokenHeader = (req: IncomingMessage): string | undefined => {
+      const v = req.headers[TOKEN_HEADER];
+      return typeof v === 'string' ? v : undefined;
+    };
 
-  const clients = new Set<WebSocket>();
-  const offs = EVENT_CHANNELS.map((event) =>
-    engine.on(event, (payload) => {
-      const frame: ServerFrame = { t: 'event', event, payload };
-      const text = JSON.stringify(frame);
-      for (const c of clients) if (c.readyState === c.OPEN) c.send(text);
-    }),
-  );
+    const send = (res: ServerResponse, code: number, body: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void => {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      res.writeHead(code, { 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...extra });
+      res.end(body);
+    };
 
-  wss.on('connection', (ws: WebSocket) => {
-    clients.add(ws);
-    ws.on('close', () => clients.delete(ws));
-    // A protocol violation (oversize frame, bad RSV bits, broken UTF-8) ends this one
-    // connection; ws has already sent the close code. The server keeps serving.
-    ws.on('error', () => {
-      clients.delete(ws);
-      ws.terminate();
-    });
-    ws.on('message', (data, isBinary) => {
+    const server = createServer((req, res) => {
       void (async () => {
+        if (!hostOk(req)) return send(res, 421, 'wrong host');
+        const url = parseTarget(req.url);
+        if (!url) return send(res, 400, 'bad request');
+        if (url.pathname === UPLOAD_PATH) return upload(req, res, url);
+        // A browser cannot read why a WebSocket handshake was refused, so a page whose
+        // socket never opens asks here whether its token is still this server's (it is not
+        // after serve restarts with a new one): 401 no, 426 yes (connect over WebSocket).
+        if (url.pathname === WS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+          return sameToken(tokenHeader(req), token) ? send(res, 426, 'upgrade required') : send(res, 401, 'missing or wrong token');
+        }
+        if (url.pathname.startsWith('/api/')) return send(res, 404, 'not found');
+        if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
+        return staticFile(res, url.pathname);
+      })().catch(() => {
+        // What failed is not the client's to read (paths, internals); the server goes on.
+        try {
+          send(res, 500, 'internal error');
+        } catch {
+          res.destroy();
+        }
+      });
+    });
+    // After the start, a server error (e.g. too many open files on accept) must not end
+    // the process; before it, the listen below reports it.
+    let listening = false;
+    server.on('error', (err) => {
+      if (listening) process.stderr.write(`portolan: serve: ${err.message}\n`);
+    });
+    cleanups.push(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+
+    async function staticFile(res: ServerResponse, pathname: string): Promise<void> {
+      let rel: string;
+      try {
+        rel = decodeURIComponent(pathname);
+      } catch {
+        return send(res, 400, 'bad request');
+      }
+      if (rel.includes('\0')) return send(res, 400, 'bad request');
+      if (rel === '/' || rel === '') rel = '/index.html';
+      const full = normalize(join(staticDir, rel));
+      if (!full.startsWith(staticDir + sep)) return send(res, 403, 'forbidden');
+      const st = await stat(full).catch(() => null);
+      if (!st || !st.isFile()) {
+        if (!existsSync(join(staticDir, 'index.html'))) return send(res, 503, "the UI is not built: run 'npm run build'");
+        return send(res, 404, 'not found');
+      }
+      res.writeHead(200, {
+        'content-type': MIME[extname(full)] ?? 'application/octet-stream',
+        'content-length': st.size,
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': CSP,
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-cache',
+      });
+      await pipeline(createReadStream(full), res);
+    }
+
+    async function upload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+      if (req.method !== 'POST') return send(res, 405, 'method not allowed');
+      if (!originOk(req)) return send(res, 403, 'foreign origin');
+      if (!sameToken(tokenHeader(req), token)) return send(res, 401, 'missing or wrong token');
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (!Number.isFinite(declared) || declared < 0) return send(res, 400, 'bad content-length');
+      if (declared > MAX_UPLOAD_BYTES) return send(res, 413, 'file too large', undefined, { connection: 'close' });
+      // A plain file name only: no separators, never '.' or '..'.
+      const given = url.searchParams.get('name') ?? '';
+      const raw = basename(given).replace(/[^\w.\-]+/g, '_').slice(0, 100);
+      const name = /^\.*$/.test(raw) ? 'capture' : raw;
+      const folder = await mkdtemp(join(uploadDir, 'u-'));
+      const dest = join(folder, name);
+      let bytes = 0;
+      let tooLarge = false;
+      req.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (bytes > MAX_UPLOAD_BYTES && !tooLarge) {
+          tooLarge = true;
+          req.destroy(new Error('file too large'));
+        }
+      });
+      try {
+        await pipeline(req, createWriteStream(dest, { mode: 0o600 }));
+      } catch {
+        // An upload cut short (client gone, too large) leaves nothing behind.
+        await rm(folder, { recursive: true, force: true });
+        return tooLarge ? send(res, 413, 'file too large', undefined, { connection: 'close' }) : void res.destroy();
+      }
+      granted.add(dest);
+      // The evidence names the user's file, not this temporary copy.
+      engine.labelSource(dest, `upload: ${basename(given || name).slice(0, 200)}`);
+      send(res, 200, JSON.stringify({ path: dest, bytes }), 'application/json');
+    }
+
+    // Loaded here, not at start-up: every other CLI command runs without it.
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+    cleanups.push(() => wss.close());
+    const clients = new Map<WebSocket, Connection>();
+
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Node hands the socket over without an error listener: a reset would be uncaught.
+      socket.on('error', () => socket.destroy());
+      const reject = (code: number, text: string): void => {
+        if (!socket.writable) return void socket.destroy();
+        socket.once('finish', () => socket.destroy());
+        socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
+      };
+      try {
+        if (!hostOk(req)) return reject(403, 'Forbidden');
+        const url = parseTarget(req.url);
+        if (!url) return reject(400, 'Bad Request');
+        if (url.pathname !== WS_PATH) return reject(404, 'Not Found');
+        if (!originOk(req)) return reject(403, 'Forbidden');
+        if (!sameToken(url.searchParams.get(TOKEN_PARAM), token)) return reject(401, 'Unauthorized');
+        if (clients.size >= limits.clients) return reject(503, 'Service Unavailable');
+        wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      } catch {
+        reject(400, 'Bad Request');
+      }
+    });
+
+    /**
+     * One connection: frames read wait in `queue` (in order) until fewer than
+     * `limits.inFlight` calls run and its unsent replies are under `limits.pauseBytes`;
+     * the socket is read only while nothing waits.
+     */
+    class Connection {
+      readonly queue: Array<{ data: Buffer; isBinary: boolean }> = [];
+      inFlight = 0;
+
+      constructor(readonly ws: WebSocket) {}
+
+      /** Sends a frame; past the hard limit of unsent data the connection is closed. */
+      send(text: string): void {
+        if (this.ws.readyState !== this.ws.OPEN) return;
+        this.ws.send(text, () => this.pump());
+        if (this.ws.bufferedAmount > limits.closeBytes) {
+          this.queue.length = 0;
+          this.ws.close(CLOSE_UNREAD.code, CLOSE_UNREAD.reason);
+          // Read on, to see the client's close frame; ws ends the socket after 30 s anyway.
+          this.ws.resume();
+        }
+      }
+
+      /** Starts what may start now, then reads on or stops reading. */
+      pump(): void {
+        const ws = this.ws;
+        if (ws.readyState !== ws.OPEN) {
+          this.queue.length = 0;
+          if (ws.isPaused) ws.resume();
+          return;
+        }
+        while (this.queue.length > 0 && this.inFlight < limits.inFlight && ws.bufferedAmount <= limits.pauseBytes) {
+          const { data, isBinary } = this.queue.shift()!;
+          this.inFlight++;
+          void this.handle(data, isBinary)
+            .catch(() => undefined)
+            .finally(() => {
+              this.inFlight--;
+              this.pump();
+            });
+        }
+        const full = this.queue.length > 0 || this.inFlight >= limits.inFlight || ws.bufferedAmount > limits.pauseBytes;
+        if (full && !ws.isPaused) ws.pause();
+        else if (!full && ws.isPaused) ws.resume();
+      }
+
+      async handle(data: Buffer, isBinary: boolean): Promise<void> {
         let id = -1;
         try {
           if (isBinary) throw Object.assign(new Error('binary frames are not accepted'), { name: 'InvalidInput' });
-          const frame = ClientFrame.parse(JSON.parse(String(data)));
+          const frame = ClientFrame.parse(JSON.parse(data.toString('utf8')));
           id = frame.id;
           if (!isRequestChannel(frame.channel)) throw Object.assign(new Error(`unknown channel ${frame.channel.slice(0, 64)}`), { name: 'UnknownChannel' });
           if (frame.channel === 'ingest.start') {
@@ -199,35 +365,97 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
           const t0 = performance.now();
           const value = await engine.handle(frame.channel, frame.input);
           const reply: ServerFrame = { t: 'result', id, ok: true, value };
-          ws.send(JSON.stringify(reply));
+          this.send(JSON.stringify(reply));
           noteRequest(frame.channel, performance.now() - t0);
         } catch (err) {
-          const reply: ServerFrame = { t: 'result', id, ok: false, error: toErrorInfo(err) };
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+          let error: { name: string; message: string };
+          try {
+            error = toErrorInfo(err);
+          } catch {
+            error = { name: 'Error', message: 'the call failed' };
+          }
+          const reply: ServerFrame = { t: 'result', id, ok: false, error };
+          this.send(JSON.stringify(reply));
         }
-      })();
-    });
-  });
+      }
+    }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  port = typeof addr === 'object' && addr ? addr.port : 0;
-  const stopStats = statsMs ? startStats(statsMs) : () => {};
-
-  return {
-    url: `http://127.0.0.1:${port}/?${TOKEN_PARAM}=${token}`,
-    port,
-    token,
-    close: async () => {
-      stopStats();
+    const offs = EVENT_CHANNELS.map((event) =>
+      engine.on(event, (payload) => {
+        let text: string;
+        try {
+          text = JSON.stringify({ t: 'event', event, payload } satisfies ServerFrame);
+        } catch {
+          return;
+        }
+        for (const c of clients.values()) c.send(text);
+      }),
+    );
+    cleanups.push(() => {
       for (const off of offs) off();
-      for (const c of clients) c.terminate();
-      wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(uploadDir, { recursive: true, force: true });
-    },
-  };
+    });
+
+    wss.on('connection', (ws: WebSocket) => {
+      const conn = new Connection(ws);
+      clients.set(ws, conn);
+      ws.on('close', () => {
+        clients.delete(ws);
+        conn.queue.length = 0;
+      });
+      // A protocol violation (oversize frame, bad RSV bits, broken UTF-8) ends this one
+      // connection; ws has already sent the close code. The server keeps serving.
+      ws.on('error', () => {
+        clients.delete(ws);
+        conn.queue.length = 0;
+        ws.terminate();
+      });
+      ws.on('message', (data, isBinary) => {
+        // Text and binary frames arrive as one Buffer (the default binaryType).
+        const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        if (ws.readyState !== ws.OPEN) return;
+        conn.queue.push({ data: buf, isBinary });
+        conn.pump();
+      });
+    });
+    cleanups.push(() => {
+      for (const ws of clients.keys()) ws.terminate();
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    listening = true;
+    const addr = server.address();
+    port = typeof addr === 'object' && addr ? addr.port : 0;
+    const stopStats = statsMs ? startStats(statsMs) : () => {};
+
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://127.0.0.1:${port}/?${TOKEN_PARAM}=${token}`,
+      port,
+      token,
+      connections: () =>
+        [...clients.values()].map((c) => ({ inFlight: c.inFlight, queued: c.queue.length, paused: c.ws.isPaused, bufferedAmount: c.ws.bufferedAmount, readyState: c.ws.readyState })),
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            stopStats();
+            for (const off of offs) off();
+            for (const ws of clients.keys()) ws.terminate();
+            wss.close();
+            // Open uploads and keep-alive connections must not hold the shutdown.
+            const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+            server.closeAllConnections();
+            await closed;
+          } finally {
+            process.off('exit', removeOnExit);
+            await rm(uploadDir, { recursive: true, force: true });
+          }
+        })()),
+    };
+  }
 }
