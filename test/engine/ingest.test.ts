@@ -3,7 +3,7 @@
  * committed and marks the capture incomplete; bad input writes nothing; a job left
  * running by a dead process comes back as interrupted.
  */
-import { copyFileSync, existsSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import type { JobSnapshot } from '../../electron/shared/model';
 import { pcapFile, pcapngFile, tcpFrame, type Rec } from '../support/frames';
-import { ensureBuilt, portolan } from '../support/cli';
+import { ensureBuilt, parseTsv, portolan } from '../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'portolan-ingest-'));
 
@@ -204,6 +204,41 @@ describe('ingest job', () => {
     const list = portolan(['services', '--db', db, '--format', 'tsv']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/198\.51\.100\.2\t443\ttcp\thandshake/);
+  });
+
+  it('packets without a capture time (pcapng Simple Packet Blocks) take the previous time, or the file time, never 1970', () => {
+    // A Simple Packet Block: type 3 | total length | original length | data (padded) | total length.
+    const spb = (data: Uint8Array): Buffer => {
+      const pad = (4 - (data.length % 4)) % 4;
+      const len = 16 + data.length + pad;
+      const b = Buffer.alloc(len);
+      b.writeUInt32LE(3, 0);
+      b.writeUInt32LE(len, 4);
+      b.writeUInt32LE(data.length, 8);
+      b.set(data, 12);
+      b.writeUInt32LE(len, len - 4);
+      return b;
+    };
+    const syn = tcpFrame({ src: '192.0.2.1', dst: '198.51.100.2', sport: 40000, dport: 443, flags: 'S' });
+    const synAck = tcpFrame({ src: '198.51.100.2', dst: '192.0.2.1', sport: 443, dport: 40000, flags: 'SA', ack: 1001 });
+    const T = Date.UTC(2024, 2, 1, 12);
+    const head = pcapngFile([{ linktype: 1 }], []);
+    // After a timed packet: its time. Alone: the file's modification time.
+    const cases: Array<[string, Buffer, string]> = [
+      ['after.pcapng', Buffer.concat([pcapngFile([{ linktype: 1 }], [{ iface: 0, tsUs: T * 1000, data: syn }]), spb(synAck)]), new Date(T).toISOString()],
+      ['alone.pcapng', Buffer.concat([head, spb(syn), spb(synAck)]), '2023-05-06T07:08:09.000Z'],
+    ];
+    for (const [name, bytes, seen] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      utimesSync(path, new Date('2023-05-06T07:08:09Z'), new Date('2023-05-06T07:08:09Z'));
+      const db = join(dir, `spb-${name}.db`);
+      const r = portolan(['ingest', '--db', db, path]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/carr(y|ies) no capture time \(pcapng Simple Packet Blocks\)/);
+      const [svc] = parseTsv(portolan(['services', '--db', db, '--format', 'tsv']).stdout);
+      expect(svc, name).toMatchObject({ host: '198.51.100.2', port: '443', evidence: 'handshake', last_seen: seen });
+    }
   });
 
   it('an unsupported link type is reported, not silently empty', () => {

@@ -24,8 +24,10 @@ import { open } from 'node:fs/promises';
 export class Frame {
   /** Link type of the interface the frame was captured on. */
   linktype = 1;
-  /** Capture time, microseconds since the Unix epoch (UTC). */
+  /** Capture time, microseconds since the Unix epoch (UTC); 0 when `timed` is false. */
   tsUs = 0;
+  /** False for a frame the file gives no time (a pcapng Simple Packet Block). */
+  timed = true;
   /** Length of the frame on the wire, bytes. */
   origLen = 0;
   /** pcapng interface id (0 for pcap). */
@@ -309,6 +311,7 @@ class PcapParser implements Parser {
       if (buf.length - at - 16 < incl) break;
       if ((this.snaplen > 0 && incl > this.snaplen) || incl > orig) this.oversize++;
       frame.tsUs = sec * 1e6 + Math.floor(frac / div);
+      frame.timed = true;
       frame.origLen = orig;
       frame.set(buf, at + 16, at + 16 + incl);
       this.packets++;
@@ -448,6 +451,7 @@ class PcapngParser implements Parser {
     frame.linktype = iface.linktype;
     frame.iface = id;
     frame.tsUs = Math.floor((units / iface.unitsPerSec + iface.offsetSec) * 1e6);
+    frame.timed = true;
     frame.origLen = orig;
     frame.set(buf, body + 20, body + 20 + incl);
     this.packets++;
@@ -464,6 +468,7 @@ class PcapngParser implements Parser {
     frame.linktype = iface.linktype;
     frame.iface = 0;
     frame.tsUs = 0;
+    frame.timed = false;
     frame.origLen = orig;
     frame.set(buf, body + 4, body + 4 + incl);
     this.packets++;

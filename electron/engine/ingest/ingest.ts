@@ -265,6 +265,8 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   let lastUs = -Infinity;
   let noPorts = 0;
   let badTimes = 0;
+  let untimed = 0;
+  const fileUs = Math.floor(before.mtimeMs) * 1000;
   /** Frames decoded: the packet count of a read cut short (it has no summary). */
   let framesRead = 0;
   const issues = new Map<string, number>();
@@ -275,11 +277,15 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
     summary = await readCaptureFile(path, {
       signal: AbortSignal.any([ctx.signal, skipped.signal]),
       onFrame: (f) => {
-        // A timestamp outside 1970..9999 is damage, not time: keep the packet at the
-        // last good time so one bad record cannot poison the inventory's dates.
-        if (!(f.tsUs >= 0 && f.tsUs <= MAX_TS_US)) {
+        // A timestamp outside 1970..9999 is damage, not time, and a Simple Packet Block has
+        // none: keep the packet at the last good time (before any, the file's modification
+        // time) so one bad record cannot poison the inventory's dates with 1970 or 148,000.
+        if (!f.timed) {
+          untimed++;
+          f.tsUs = Number.isFinite(lastUs) ? lastUs : fileUs;
+        } else if (!(f.tsUs >= 0 && f.tsUs <= MAX_TS_US)) {
           badTimes++;
-          f.tsUs = Number.isFinite(lastUs) ? lastUs : 0;
+          f.tsUs = Number.isFinite(lastUs) ? lastUs : fileUs;
         }
         framesRead++;
         if (f.tsUs < firstUs) firstUs = f.tsUs;
@@ -354,7 +360,9 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   await flush();
   const warnings = [...(summary?.warnings ?? [])];
   for (const [k, n] of issues) warnings.push(`${n} ${n === 1 ? 'packet' : 'packets'} ${k}`);
-  if (badTimes) warnings.push(`${badTimes} packets had impossible timestamps (before 1970 or after 9999); kept at the previous packet's time`);
+  const keptAt = "kept at the previous packet's time (the file's modification time before any)";
+  if (badTimes) warnings.push(`${badTimes} ${badTimes === 1 ? 'packet' : 'packets'} had impossible timestamps (before 1970 or after 9999); ${keptAt}`);
+  if (untimed) warnings.push(`${untimed} ${untimed === 1 ? 'packet carries' : 'packets carry'} no capture time (pcapng Simple Packet Blocks); ${keptAt}`);
   for (const a of table.answering) {
     warnings.push(`${a.host} answered SYN-ACK on ${a.answeredPorts} of ${a.probedPorts} probed TCP ports (SYN proxy, tarpit?): ${a.collapsedPorts} bare handshakes not listed as services`);
   }
