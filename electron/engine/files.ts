@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+
 /**
  * Why a file named by the user cannot be read, in words: the same wording for captures,
  * reports and snapshot files, never Node's "ELOOP: too many symbolic links encountered,
@@ -21,5 +23,15 @@ export function fileProblem(err: unknown): string {
       return 'is a folder';
     default:
       return e.code ? `${e.code}` : String(e.message);
+  }
+}
+
+/** True when this process may write `path` (false on a read-only file, folder or mount: EACCES, EROFS). */
+export function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,10 +1,10 @@
 /** Helpers every CLI command shares. */
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Engine } from '../engine';
-import { fileProblem } from '../files';
+import { canWrite, fileProblem } from '../files';
 import { defaultDbPath } from '../store/paths';
 
 /** A wrong command line: exit code 2. */
@@ -16,15 +16,6 @@ export function dbPath(v: string | undefined): string {
   if (v === undefined) return defaultDbPath();
   if (v.trim() === '') throw new UsageError('--db needs a path');
   return resolve(v);
-}
-
-function canWrite(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -5,9 +5,10 @@
  * Writes that belong together go through `tx()`, which serialises transactions on this
  * connection so two jobs never interleave inside one.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
+import { canWrite } from '../files';
 import { MIGRATIONS } from './migrations';
 import { STATEMENTS, type StatementName } from './statements';
 import { userDataDir } from './paths';
@@ -19,16 +20,6 @@ export type Params = Record<string, unknown> | unknown[];
  * folder must already exist, so a mistyped `--db` path is an error instead of a new,
  * empty inventory that reports "no services".
  */
-/** True when this process may write `path` (false on a read-only mount: EROFS). */
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function prepareFolder(path: string): void {
   // A device, FIFO or folder is not a database: SQLite would write a journal beside it
   // (/dev/null-journal) before failing with "disk I/O error".
@@ -115,8 +106,8 @@ export class Db {
       const code = (err as { code?: string }).code;
       // SQLite says only "unable to open database file" when it cannot create the -wal
       // or -shm file beside the database (a read-only folder or mount): name the cause.
-      if ((code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') && !(writable(path) && writable(dirname(path)))) {
-        throw new StoreError(`cannot write to the database ${path}: ${writable(path) ? 'its folder' : 'the file'} cannot be written (read-only file, folder or mount)`);
+      if ((code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') && !(canWrite(path) && canWrite(dirname(path)))) {
+        throw new StoreError(`cannot write to the database ${path}: ${canWrite(path) ? 'its folder' : 'the file'} cannot be written (read-only file, folder or mount)`);
       }
       const msg = (err as Error).message;
       throw new StoreError(`cannot use the database ${path}: ${msg}`);
