@@ -350,6 +350,7 @@ export function* hostBlocks(plan: Pick<TargetPlan, 'ranges'>, size: number): Gen
 export const LARGE_SWEEP_ADDRESSES = 65_536n;
 export const LARGE_SWEEP_PROBES = 256n * 65_535n;
 
+/** More than 65,536 addresses, or as many probes as a /24 with every port (16.8 million) or more. */
 export function isLargeSweep(addresses: bigint, ports: number): boolean {
-  return addresses > LARGE_SWEEP_ADDRESSES || addresses * BigInt(ports) > LARGE_SWEEP_PROBES;
+  return addresses > LARGE_SWEEP_ADDRESSES || addresses * BigInt(ports) >= LARGE_SWEEP_PROBES;
 }

@@ -161,11 +161,13 @@ describe('estimate and large sweeps', () => {
     expect(estimateTargets('192.0.2.0/24 host.example, 2001:db8::/120', '192.0.2.0/25')).toEqual({ addresses: 128n + 256n, names: 1, errors: [] });
     expect(estimateTargets('192.0.2.0/24 x!y', '').errors).toHaveLength(1);
   });
-  it('a /8, an IPv6 /64 and /0 need confirmation; a /24 with top ports does not', () => {
+  it('a /8, an IPv6 /64, /0 and a /24 with every port need confirmation; a /24 with top ports does not', () => {
     expect(isLargeSweep(2n ** 24n, 1)).toBe(true);
     expect(isLargeSweep(2n ** 64n, 1)).toBe(true);
     expect(isLargeSweep(256n, 1000)).toBe(false);
-    expect(isLargeSweep(256n, 65535)).toBe(false);
+    expect(isLargeSweep(256n, 65535)).toBe(true);
+    expect(isLargeSweep(255n, 65535)).toBe(false);
+    expect(isLargeSweep(65_536n, 1)).toBe(false);
     expect(isLargeSweep(1024n, 65535)).toBe(true);
   });
   it('host groups never hold more than their size', () => {
