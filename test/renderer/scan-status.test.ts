@@ -4,8 +4,8 @@
  * complete ends with a full bar; an early end keeps the bar where it stopped and says why.
  */
 import { describe, expect, it } from 'vitest';
-import type { JobSnapshot, ScanProgress } from '../../electron/shared';
-import { finalSummary, formatDuration, scanStatus } from '../../renderer/src/components/scan/scanStatus';
+import type { JobSnapshot, ScanProgress, ScanRun } from '../../electron/shared';
+import { finalBadge, finalSummary, formatDuration, runLine, scanStatus } from '../../renderer/src/components/scan/scanStatus';
 
 const progress = (p: Partial<ScanProgress>): ScanProgress => ({
   jobId: 'j1', scanId: 1, done: 0, total: 100, open: 0, closed: 0, filtered: 0, errors: 0, rate: 0, etaS: null, paused: false, window: 10, final: false, ...p,
@@ -64,5 +64,41 @@ describe('scan status', () => {
     expect(formatDuration(0.042)).toBe('42 ms');
     expect(formatDuration(2.46)).toBe('2.5 s');
     expect(formatDuration(65)).toBe('1 min 05 s');
+  });
+
+  it('badges an ended sweep with the word of its summary', () => {
+    expect(finalBadge('complete')).toBe('complete');
+    expect(finalBadge('cancelled')).toBe('cancelled');
+    expect(finalBadge('failed')).toBe('failed');
+    expect(finalBadge('interrupted')).toBe('interrupted');
+  });
+});
+
+describe('run history line', () => {
+  const run = (r: Partial<ScanRun>): Pick<ScanRun, 'id' | 'status' | 'probesDone' | 'probesTotal' | 'open' | 'closed' | 'filtered'> => ({
+    id: 1, status: 'running', probesDone: 0, probesTotal: 100, open: 0, closed: 0, filtered: 0, ...r,
+  });
+
+  it('follows the live sweep while the stored row says running', () => {
+    const live = { scanId: 1, status: scanStatus(progress({ done: 40, open: 3, closed: 30, filtered: 7 }), job({})) };
+    expect(runLine(run({}), live)).toMatchObject({ word: 'running', text: 'running (40 / 100)', counts: { done: 40, open: 3, closed: 30, filtered: 7 } });
+    const paused = { scanId: 1, status: scanStatus(progress({ done: 40, paused: true }), job({})) };
+    expect(runLine(run({}), paused).text).toBe('paused (40 / 100)');
+    // Another run is not touched by this window's sweep.
+    expect(runLine(run({ id: 2 }), live).text).toBe('running (0 / 100)');
+    // A stored row fresher than the last event keeps its counts.
+    expect(runLine(run({ probesDone: 60, open: 4 }), live).counts).toMatchObject({ done: 60, open: 4 });
+  });
+
+  it('says why an incomplete run stopped when its job is known', () => {
+    expect(runLine(run({ status: 'incomplete', probesDone: 5 }), { scanId: null, status: null }, 'cancelled')).toMatchObject({
+      word: 'incomplete (cancelled)',
+      text: 'incomplete (cancelled) (5 / 100)',
+      title: 'Cancelled: stopped after 5 of 100 probes; what it found is kept',
+    });
+    expect(runLine(run({ status: 'incomplete', probesDone: 5 }), { scanId: null, status: null }, 'done').word).toBe('incomplete');
+    const cancelled = { scanId: 1, status: scanStatus(progress({ done: 5, final: true }), job({ status: 'cancelled' })) };
+    expect(runLine(run({}), cancelled).word).toBe('incomplete (cancelled)');
+    expect(runLine(run({ status: 'complete', probesDone: 100 }), { scanId: null, status: null }).text).toBe('complete');
   });
 });

@@ -11,6 +11,8 @@ import { canStart, loadProfiles, portSpecFor, saveProfiles, type PortPreset, typ
 import { usePlatform } from '../platform/inject';
 
 const ESTIMATE_DELAY_MS = 200;
+/** The run history follows a running sweep at most this often (and at once when it ends). */
+const RUNS_REFRESH_MS = 1000;
 const LIVE_ROWS_MAX = 5000;
 
 function storage(): Storage | null {
@@ -55,21 +57,39 @@ export const useScanStore = defineStore('scan', () => {
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let seq = 0;
+  /**
+   * Every edit makes any estimate on its way stale: `seq` moves on at once, so a late
+   * answer for the old text neither overwrites the estimate nor ends "counting…" for the
+   * new one. Emptied targets return the estimate to its empty state (no count, no spinner).
+   */
   function scheduleEstimate(): void {
     if (timer) clearTimeout(timer);
+    timer = undefined;
+    seq++;
     needsConfirm.value = false;
     if (!targets.value.trim()) {
       estimate.value = null;
+      estimating.value = false;
       return;
     }
     estimating.value = true;
-    timer = setTimeout(() => void refreshEstimate(), ESTIMATE_DELAY_MS);
+    timer = setTimeout(() => {
+      timer = undefined;
+      void refreshEstimate();
+    }, ESTIMATE_DELAY_MS);
   }
 
   async function refreshEstimate(): Promise<void> {
     const mine = ++seq;
+    const input = { targets: targets.value, excludes: excludes.value, ports: ports.value };
+    if (!input.targets.trim()) {
+      estimate.value = null;
+      estimating.value = false;
+      return;
+    }
+    estimating.value = true;
     try {
-      const e = await api.scan.estimate({ targets: targets.value, excludes: excludes.value, ports: ports.value });
+      const e = await api.scan.estimate(input);
       if (mine === seq) estimate.value = e;
     } catch (err) {
       if (mine === seq) error.value = toErrorInfo(err);
@@ -129,8 +149,30 @@ export const useScanStore = defineStore('scan', () => {
   const resume = (): Promise<void> => act(async () => jobId.value && (progress.value = await api.scan.resume(jobId.value)));
   const cancel = (): Promise<void> => act(async () => jobId.value && api.jobs.cancel(jobId.value));
 
+  let runsSeq = 0;
+  let runsAt = 0;
+  let runsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Reloads the run history; an answer overtaken by a later reload is dropped. */
   async function loadRuns(): Promise<void> {
-    await act(async () => (runs.value = await api.scan.runs(50)));
+    if (runsTimer) clearTimeout(runsTimer);
+    runsTimer = undefined;
+    const mine = ++runsSeq;
+    runsAt = Date.now();
+    try {
+      const list = await api.scan.runs(50);
+      if (mine === runsSeq) runs.value = list;
+    } catch (err) {
+      if (mine === runsSeq) error.value = toErrorInfo(err);
+    }
+  }
+
+  /** Reloads the run history soon: at most once a `RUNS_REFRESH_MS` while a sweep reports. */
+  function loadRunsSoon(): void {
+    if (runsTimer) return;
+    runsTimer = setTimeout(() => {
+      runsTimer = undefined;
+      void loadRuns();
+    }, Math.max(0, runsAt + RUNS_REFRESH_MS - Date.now()));
   }
 
   /** Shows a past run's results (every state when `all`). */
@@ -161,6 +203,7 @@ export const useScanStore = defineStore('scan', () => {
       if (p.jobId !== jobId.value) return;
       progress.value = p;
       if (p.final) void loadRuns();
+      else loadRunsSoon();
     }),
     api.on('scan.results', (b) => {
       if (b.jobId !== jobId.value) return;
@@ -171,6 +214,7 @@ export const useScanStore = defineStore('scan', () => {
   onScopeDispose(() => {
     offs.forEach((off) => off());
     if (timer) clearTimeout(timer);
+    if (runsTimer) clearTimeout(runsTimer);
   });
 
   return {

@@ -6,7 +6,7 @@
  * missed last event never leaves the bar part-filled and the form locked. Pure, tested
  * without Vue.
  */
-import type { JobSnapshot, ScanProgress } from '../../../../electron/shared';
+import type { JobSnapshot, ScanProgress, ScanRun } from '../../../../electron/shared';
 import { formatCount } from '../../lib/format';
 import { formatEta } from './scanForm';
 
@@ -130,4 +130,62 @@ export function finalSummary(s: ScanStatus): string {
   const probes = `${formatCount(c.done)} / ${formatCount(c.total)} probes`;
   if (s.phase === 'complete') return `Complete: ${probes}${took} · ${stateCounts(c)}`;
   return `${phaseLabel(s.phase)} after ${probes}${took} · ${stateCounts(c)} — what was found is kept`;
+}
+
+/** The badge of a sweep that has ended: the same word as its summary ("complete", "cancelled", …). */
+export function finalBadge(phase: ScanPhase): string {
+  return phaseLabel(phase).toLowerCase();
+}
+
+/** Why an incomplete run stopped, when this window knows (its job's final status). */
+export type StopReason = 'cancelled' | 'failed' | 'interrupted';
+
+const STOP_REASONS: readonly string[] = ['cancelled', 'failed', 'interrupted'];
+
+export function stopReason(status: string | null | undefined): StopReason | null {
+  return status && STOP_REASONS.includes(status) ? (status as StopReason) : null;
+}
+
+/** A row of the run history as shown: the stored status word, refined by what is known live. */
+export interface RunLine {
+  /** The status word shown: "running", "paused", "complete", "incomplete (cancelled)", … */
+  word: string;
+  /** The word with the probes done / total when the run is not complete. */
+  text: string;
+  /** The full explanation, for a title attribute. */
+  title: string;
+  counts: { done: number; total: number; open: number; closed: number; filtered: number };
+}
+
+/**
+ * What the run history shows for `run`. The stored row is refreshed from the engine now
+ * and then; the sweep this window follows (`live`, its scan id and status) is fresher, so
+ * while the stored row still says "running" its counts and word follow the live status
+ * (paused, stopping, or how it ended). An incomplete run whose job is known says why it
+ * stopped, the same word as the progress panel's badge: "incomplete (cancelled)".
+ */
+export function runLine(
+  run: Pick<ScanRun, 'id' | 'status' | 'probesDone' | 'probesTotal' | 'open' | 'closed' | 'filtered'>,
+  live: { scanId: number | null; status: ScanStatus | null },
+  jobStatus: string | null = null,
+): RunLine {
+  const current = live.scanId === run.id ? live.status : null;
+  let counts = { done: run.probesDone, total: run.probesTotal, open: run.open, closed: run.closed, filtered: run.filtered };
+  let word = run.status;
+  const reason = stopReason(jobStatus) ?? (current ? stopReason(current.phase) : null);
+  if (run.status === 'running' && current) {
+    const c = current.counts;
+    if (c && c.done >= counts.done) counts = { done: c.done, total: c.total || counts.total, open: c.open, closed: c.closed, filtered: c.filtered };
+    if (current.phase === 'paused' || current.phase === 'stopping' || current.phase === 'complete') word = current.phase;
+    else if (reason) word = `incomplete (${reason})`;
+  } else if (run.status === 'incomplete' && reason) {
+    word = `incomplete (${reason})`;
+  }
+  const probes = `${formatCount(counts.done)} / ${formatCount(counts.total)}`;
+  const text = word === 'complete' ? word : `${word} (${probes})`;
+  let title: string;
+  if (word.startsWith('incomplete')) title = `${reason ? `${phaseLabel(reason)}: s` : 'S'}topped after ${formatCount(counts.done)} of ${formatCount(counts.total)} probes; what it found is kept`;
+  else if (word === 'complete') title = `complete: ${formatCount(counts.total)} probes`;
+  else title = `${word}: ${probes} probes`;
+  return { word, text, title, counts };
 }
