@@ -47,7 +47,7 @@ export type HistoryAction = z.infer<typeof HistoryAction>;
 /** Narrows a set of services, server-side. Every field optional; all given must match. */
 export const ServiceFilter = z
   .object({
-    status: z.enum(['new', 'approved', 'flagged', 'gone', 'ignored', 'all']).optional(),
+    status: z.enum(['new', 'approved', 'flagged', 'gone', 'ignored', 'all', 'listening']).optional(),
     host: AddrText.optional(),
     /** CIDR, e.g. 198.51.100.0/24 or 2001:db8::/32. */
     subnet: AddrText.optional(),

@@ -43,8 +43,8 @@ export const EVIDENCE_RANK: Record<Evidence, number> = {
 export const ServiceStatus = z.enum(['new', 'approved', 'flagged', 'gone', 'ignored']);
 export type ServiceStatus = z.infer<typeof ServiceStatus>;
 
-/** `all` is a filter value only. */
-export const StatusFilter = z.enum(['new', 'approved', 'flagged', 'gone', 'ignored', 'all']);
+/** Filter values only: `all`, and `listening` (every status but gone: what still listens). */
+export const StatusFilter = z.enum(['new', 'approved', 'flagged', 'gone', 'ignored', 'all', 'listening']);
 export type StatusFilter = z.infer<typeof StatusFilter>;
 
 /** How sure an inference is: `certain` for handshake/reply/scan, lower for `data`. */

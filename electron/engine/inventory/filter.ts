@@ -22,7 +22,9 @@ export function filterWhere(f: FilterInput, alias = 's'): WhereSql {
   const where: string[] = [];
   const params: unknown[] = [];
   const a = alias;
-  if (f.status && f.status !== 'all') {
+  if (f.status === 'listening') {
+    where.push(`${a}.status <> 'gone'`);
+  } else if (f.status && f.status !== 'all') {
     where.push(`${a}.status = ?`);
     params.push(f.status);
   }

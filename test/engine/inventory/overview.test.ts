@@ -4,7 +4,7 @@
  * listening and are left out. A real SQLite file, real sightings, reviews and a gone sweep.
  */
 import { describe, expect, it } from 'vitest';
-import { recordSightings } from '../../../electron/engine/inventory/inventory';
+import { listServices, recordSightings } from '../../../electron/engine/inventory/inventory';
 import { overviewStats } from '../../../electron/engine/inventory/overview';
 import { applyReview } from '../../../electron/engine/inventory/review';
 import { sweepInventory } from '../../../electron/engine/inventory/gone';
@@ -32,5 +32,9 @@ describe('overview stats', () => {
     expect(insecure.map((r) => r.port)).toEqual([21, 23, 23, 513]);
     const stats = await overviewStats(db, 30, T0 + 30_000);
     expect(stats.counts).toMatchObject({ insecure: 3, ignored: 2, new: 2, gone: 1, total: 5 });
+    // The Overview card's list: status 'listening' (every status but gone), insecure only.
+    const page = await listServices(db, { status: 'listening', insecure: true, search: '', sort: 'host', dir: 'asc', offset: 0, limit: 500 });
+    expect(page.total).toBe(stats.counts.insecure);
+    expect(page.rows.map((r) => `${r.host}:${r.port}`).sort()).toEqual(['192.0.2.10:21', '192.0.2.10:23', '192.0.2.11:23']);
   });
 });
