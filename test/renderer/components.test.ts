@@ -6,6 +6,7 @@ import App from '../../renderer/src/App.vue';
 import ImportCapture from '../../renderer/src/components/ingest/ImportCapture.vue';
 import ServiceTable from '../../renderer/src/components/inventory/ServiceTable.vue';
 import JobPanel from '../../renderer/src/components/jobs/JobPanel.vue';
+import NewServicesToast from '../../renderer/src/components/review/NewServicesToast.vue';
 import { PlatformKey } from '../../renderer/src/platform/inject';
 import { createMemoryEngine, jobSnapshot, serviceRow, settle, type MemoryEngine } from './memory-engine';
 
@@ -140,6 +141,128 @@ describe('JobPanel', () => {
     const w = mount(JobPanel, { props: { job } });
     expect(w.get('[data-testid="job-result"]').text()).toContain('flows');
     expect(w.get('[data-testid="job-warnings"]').text()).toBe('1 truncated frame');
+  });
+});
+
+describe('JobPanel in words', () => {
+  it('says an import\'s outcome in words, with the file name and capture, not the result keys', () => {
+    const job = jobSnapshot({
+      id: 'j4',
+      status: 'done',
+      abortable: false,
+      result: {
+        files: [{ path: 'upload: /tmp/x/lab.pcap', captureId: 4, status: 'complete', packets: 1, flows: 1, listeners: 3, added: 2, filteredOut: 5, warnings: [] }],
+        packets: 1,
+        flows: 1,
+        listeners: 3,
+        added: 2,
+      },
+      warnings: ['upload: /tmp/x/lab.pcap: 2 packets truncated'],
+    });
+    const w = mount(JobPanel, { props: { job } });
+    const row = w.get('[data-testid="job-files"] tr');
+    expect(row.get('td').text()).toBe('lab.pcap');
+    expect(row.text()).toContain('capture 4: 1 packet, 1 flow, 3 listening services (2 new), 5 packets outside the protocol choice');
+    const result = w.get('[data-testid="job-result"]').text();
+    expect(result).toContain('1 flow');
+    expect(result).not.toMatch(/1 flows|listeners|added|captureId/);
+    expect(result).toContain('3 listening services found, 2 new');
+    expect(w.get('[data-testid="job-warnings"]').text()).toBe('lab.pcap: 2 packets truncated');
+  });
+
+  it('says a capture job\'s outcome in words, never its raw counters or message', () => {
+    const job = jobSnapshot({
+      id: 'c1',
+      kind: 'capture',
+      status: 'done',
+      abortable: false,
+      endedAt: '2024-03-03T09:00:04.000Z',
+      result: { captureId: 7, interface: 'eth0', bpf: '', linktype: 1, packets: 68, bytes: 6800, flows: 1, listeners: 3, added: 1, kernelDrops: 0, ifDrops: 0, appDrops: 0, filteredOut: 0, answering: [], status: 'complete' },
+      progress: { done: 68, total: null, unit: 'packets', message: 'eth0: 68 packets · 1 flows · 1 new service · 0 dropped', counters: { packets: 68, flows: 1, newServices: 1 } },
+    });
+    const w = mount(JobPanel, { props: { job } });
+    const text = w.text();
+    for (const raw of ['captureId', 'kernelDrops', 'linktype', 'filteredOut', 'answering', '1 flows']) expect(text).not.toContain(raw);
+    expect(text).toContain('capture 7');
+    expect(text).toContain('no packets dropped');
+    expect(text).toContain('3 listening services found, 1 new');
+  });
+
+  it('after Dismiss, focus goes to the next job\'s Dismiss, else the section heading', async () => {
+    const a = jobSnapshot({ id: 'a', status: 'done', abortable: false });
+    const b = jobSnapshot({ id: 'b', status: 'done', abortable: false });
+    const Host = {
+      components: { JobPanel },
+      data: () => ({ jobs: [a, b] }),
+      template: `<main><h1>Page</h1><section><h2 data-testid="h">Imports</h2><JobPanel v-for="(j, i) in jobs" :key="j.id" :job="j" @dismiss="jobs.splice(i, 1)" /></section></main>`,
+    };
+    const w = mount(Host, { attachTo: document.body });
+    const first = w.findAll('[data-testid="job-dismiss"]')[0]!;
+    (first.element as HTMLElement).focus();
+    await first.trigger('click');
+    await settle();
+    const left = w.get('[data-testid="job-dismiss"]');
+    expect(document.activeElement).toBe(left.element);
+    await left.trigger('click');
+    await settle();
+    expect(w.find('[data-testid="job-panel"]').exists()).toBe(false);
+    expect(document.activeElement).toBe(w.get('[data-testid="h"]').element);
+    expect(w.get('[data-testid="h"]').attributes('tabindex')).toBe('-1');
+    w.unmount();
+  });
+});
+
+describe('NewServicesToast', () => {
+  const svc = (i: number) => ({ id: i, host: `192.0.2.${i}`, port: 80, proto: 'tcp' as const, service: null, insecure: null });
+
+  it('says how many more there are than it lists, linking to New ports', async () => {
+    const engine = engineWith(1);
+    const w = mount(NewServicesToast, { global: globals(engine), attachTo: document.body });
+    engine.emit('services.new', { services: [1, 2, 3, 4, 5, 6, 7].map(svc), total: 7 });
+    await settle();
+    const toast = w.get('[data-testid="new-services-toast"]');
+    expect(toast.text()).toContain('7 new listening services');
+    expect(toast.findAll('li')).toHaveLength(3);
+    const more = w.get('[data-testid="toast-more"] a');
+    expect(more.text()).toBe('and 4 more');
+    expect(more.attributes('href')).toBe('#/new-ports');
+    w.unmount();
+  });
+
+  it('closes with its visible Dismiss button and with Esc', async () => {
+    const engine = engineWith(1);
+    const w = mount(NewServicesToast, { global: globals(engine), attachTo: document.body });
+    engine.emit('services.new', { services: [svc(1)], total: 1 });
+    await settle();
+    expect(w.find('[data-testid="toast-more"]').exists()).toBe(false);
+    const close = w.get('[data-testid="toast-dismiss"]');
+    expect(close.text()).toContain('Dismiss');
+    await close.trigger('click');
+    expect(w.find('[data-testid="new-services-toast"]').exists()).toBe(false);
+    engine.emit('services.new', { services: [svc(2)], total: 1 });
+    await settle();
+    expect(w.find('[data-testid="new-services-toast"]').exists()).toBe(true);
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+    await settle();
+    expect(w.find('[data-testid="new-services-toast"]').exists()).toBe(false);
+    w.unmount();
+  });
+
+  it('goes by itself after a while, but not while the pointer is on it', async () => {
+    vi.useFakeTimers();
+    const engine = engineWith(1);
+    const w = mount(NewServicesToast, { global: globals(engine), attachTo: document.body });
+    engine.emit('services.new', { services: [svc(1)], total: 1 });
+    await vi.advanceTimersByTimeAsync(10);
+    await w.get('[data-testid="new-services-toast"]').trigger('mouseenter');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(w.find('[data-testid="new-services-toast"]').exists()).toBe(true);
+    await w.get('[data-testid="new-services-toast"]').trigger('mouseleave');
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(w.find('[data-testid="new-services-toast"]').exists()).toBe(true);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(w.find('[data-testid="new-services-toast"]').exists()).toBe(false);
+    w.unmount();
   });
 });
 

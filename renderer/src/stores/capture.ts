@@ -34,6 +34,27 @@ export interface RatePoint {
   packets: number;
 }
 
+/** The span the live "Packets / s" is measured over: recent, but long enough not to spike. */
+export const RATE_WINDOW_MS = 2000;
+
+/**
+ * Packets per second at each point, over the `windowMs` before it (never less than one
+ * second, so two progress events a few milliseconds apart — a burst flushed at once —
+ * do not read as thousands a second). Newest last; one value per point after the first.
+ */
+export function windowRates(points: RatePoint[], windowMs = RATE_WINDOW_MS): number[] {
+  const out: number[] = [];
+  let from = 0;
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i]!;
+    while (from < i - 1 && p.atMs - points[from + 1]!.atMs >= windowMs) from++;
+    const base = points[from]!;
+    const dt = Math.max(1000, p.atMs - base.atMs) / 1000;
+    out.push(Math.max(0, (p.packets - base.packets) / dt));
+  }
+  return out;
+}
+
 /** Packets per second between consecutive points, newest last. */
 export function ratesFrom(points: RatePoint[]): number[] {
   const out: number[] = [];
@@ -106,7 +127,7 @@ export const useCaptureStore = defineStore('capture', () => {
   const job = computed<JobSnapshot | null>(() => (jobId.value ? (jobs.byId[jobId.value] ?? null) : null));
   const running = computed(() => !!job.value && !isFinal(job.value.status));
   const counters = computed<Record<string, number>>(() => job.value?.progress?.counters ?? {});
-  const rates = computed(() => ratesFrom(points.value));
+  const rates = computed(() => windowRates(points.value));
   const canStart = computed(() => !!interfaces.value?.ok && !!iface.value && !running.value && !starting.value && ignoreProblems.value.length === 0);
 
   async function loadInterfaces(): Promise<void> {
@@ -187,9 +208,11 @@ export const useCaptureStore = defineStore('capture', () => {
         selection: selection.value,
         ...(profileName.value.trim() ? { profile: profileName.value.trim() } : {}),
       });
-      jobs.track(snap);
+      // Not `track`: the import panel follows the last import; this view shows the capture.
+      jobs.upsert(snap);
       jobId.value = snap.id;
       found.value = [];
+      foundFinal.value = false;
       points.value = [];
     } catch (err) {
       error.value = toErrorInfo(err);
@@ -208,18 +231,27 @@ export const useCaptureStore = defineStore('capture', () => {
   }
 
   let lastNew = -1;
+  /** Answers of earlier refreshes that arrive late must not replace a newer one's. */
+  let refreshSeq = 0;
+  /** Whether `found` reflects the job's final state (the list then says "none found"). */
+  const foundFinal = ref(false);
   async function refreshFound(): Promise<void> {
     const j = job.value;
     if (!j) return;
+    const seq = ++refreshSeq;
+    const final = isFinal(j.status);
     try {
       const captureId = typeof j.result?.captureId === 'number' ? j.result.captureId : null;
       const [early, page] = await Promise.all([
         captureId === null ? api.capture.found(j.id) : Promise.resolve([]),
         api.services.list({ status: 'all', since: j.startedAt, sort: 'firstSeen', dir: 'desc', limit: FOUND_LIMIT }),
       ]);
-      if (jobId.value === j.id) found.value = pickFound(page.rows, early, captureId);
+      if (jobId.value === j.id && seq === refreshSeq) {
+        found.value = pickFound(page.rows, early, captureId);
+        foundFinal.value = final;
+      }
     } catch (err) {
-      error.value = toErrorInfo(err);
+      if (seq === refreshSeq) error.value = toErrorInfo(err);
     }
   }
 
@@ -227,7 +259,8 @@ export const useCaptureStore = defineStore('capture', () => {
   const stopWatch = watch(job, (j) => {
     if (!j) return;
     const packets = j.progress?.counters?.packets;
-    if (typeof packets === 'number') {
+    // Only while it runs: the final event repeats (or flushes) counts at once, which is no rate.
+    if (typeof packets === 'number' && !isFinal(j.status)) {
       points.value = [...points.value, { atMs: Date.now(), packets }].slice(-RATE_SAMPLES - 1);
     }
     const n = j.progress?.counters?.newServices ?? 0;
@@ -259,6 +292,7 @@ export const useCaptureStore = defineStore('capture', () => {
     counters,
     rates,
     found,
+    foundFinal,
     canStart,
     starting,
     selection,
