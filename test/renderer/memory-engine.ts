@@ -96,7 +96,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       const needle = q.search.toLowerCase();
       const hit = rows.filter(
         (r) =>
-          (q.status === 'all' || r.status === q.status) &&
+          (q.status === 'all' || r.status === q.status || (q.status === 'listening' && r.status !== 'gone')) &&
           (!q.since || Date.parse(r.createdAt ?? r.firstSeen) >= Date.parse(q.since)) &&
           (!needle || [r.host, String(r.port), r.service ?? '', r.status].some((v) => v.toLowerCase().includes(needle))),
       );

@@ -6,9 +6,14 @@
 import { mount } from '@vue/test-utils';
 import { createPinia } from 'pinia';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defineComponent, h, KeepAlive, ref } from 'vue';
 import ReviewQueue from '../../renderer/src/components/review/ReviewQueue.vue';
 import NewServicesToast from '../../renderer/src/components/review/NewServicesToast.vue';
-import { groupItems, isQueueKey, keyCommand, serviceKey } from '../../renderer/src/components/review/grouping';
+import ReasonDialog from '../../renderer/src/components/review/ReasonDialog.vue';
+import RulesPanel from '../../renderer/src/components/review/RulesPanel.vue';
+import SnapshotCompare from '../../renderer/src/components/snapshots/SnapshotCompare.vue';
+import { exampleDate, groupItems, isQueueKey, keyCommand, nextAfter, serviceKey } from '../../renderer/src/components/review/grouping';
+import { useSnapshotsStore } from '../../renderer/src/stores/snapshots';
 import { PlatformKey } from '../../renderer/src/platform/inject';
 import { createMemoryEngine, serviceRow, settle, type MemoryEngine } from './memory-engine';
 
@@ -164,6 +169,118 @@ describe('ReviewQueue', () => {
     await w.get('form').trigger('submit');
     await settle();
     expect(e.calls.find((c) => c.channel === 'review.apply')?.input).toEqual({ filter: { status: 'new' }, action: 'approve', reason: 'baseline', owner: 'ops' });
+    w.unmount();
+  });
+});
+
+describe('review fixes', () => {
+  function sameHost(): MemoryEngine {
+    return createMemoryEngine([1, 2, 3, 4, 5].map((id) => serviceRow({ id, host: '192.0.2.1', port: 20 + id })));
+  }
+
+  it('after a bulk flag, the cursor lands on the first row after the flagged ones', async () => {
+    const e = sameHost();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    const grid = w.get('[data-testid="queue"]');
+    await grid.trigger('keydown', { key: 'j' });
+    await grid.trigger('keydown', { key: 'x' });
+    await grid.trigger('keydown', { key: 'j' });
+    await grid.trigger('keydown', { key: 'x' });
+    await grid.trigger('keydown', { key: 'f' });
+    await w.get('[data-testid="reason-input"]').setValue('not in the baseline');
+    await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Enter' });
+    await settle();
+    expect(w.findAll('[data-testid="queue-row"]').map((r) => r.attributes('data-id'))).toEqual(['3', '4', '5']);
+    expect(w.get('.cursor').attributes('data-id')).toBe('3');
+    // A single action moves on by one, as before.
+    await grid.trigger('keydown', { key: 'f' });
+    await w.get('[data-testid="reason-input"]').setValue('again');
+    await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Enter' });
+    await settle();
+    expect(w.get('.cursor').attributes('data-id')).toBe('4');
+    w.unmount();
+  });
+
+  it('finds the row after the acted-on ones that stays, else the nearest before', () => {
+    const rows = [1, 2, 3, 4].map((id) => serviceRow({ id, host: '192.0.2.1', port: id }));
+    const items = groupItems(rows, 'host'); // [group, 1, 2, 3, 4]
+    expect(nextAfter(items, new Set([1, 2]), 2)).toBe(3);
+    expect(nextAfter(items, new Set([1, 3]), 1)).toBe(4);
+    expect(nextAfter(items, new Set([3, 4]), 4)).toBe(2);
+    expect(nextAfter(items, new Set([1, 2, 3, 4]), 4)).toBeNull();
+  });
+
+  it('clears the "N changed" note when the view is left', async () => {
+    const e = sameHost();
+    const show = ref(true);
+    const Other = () => h('p', 'elsewhere');
+    const Shell = defineComponent({ setup: () => () => h(KeepAlive, null, [show.value ? h(ReviewQueue, { key: 'q' }) : h(Other, { key: 'o' })]) });
+    const w = mount(Shell, { global: globals(e), attachTo: document.body });
+    await settle();
+    const grid = w.get('[data-testid="queue"]');
+    await grid.trigger('keydown', { key: 'j' });
+    await grid.trigger('keydown', { key: 'f' });
+    await w.get('[data-testid="reason-input"]').setValue('noise');
+    await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Enter' });
+    await settle();
+    expect(w.get('[data-testid="review-result"]').text()).toContain('1 changed');
+    show.value = false;
+    await settle();
+    show.value = true;
+    await settle();
+    expect(w.find('[data-testid="review-result"]').exists()).toBe(false);
+    w.unmount();
+  });
+
+  it('shows no queue rows while its filter is invalid', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e), attachTo: document.body });
+    await settle();
+    const port = w.get('[data-testid="filter-port"]');
+    await port.setValue('99999');
+    await port.trigger('keydown', { key: 'Enter' });
+    await settle();
+    expect(w.findAll('[data-testid="queue-row"]')).toHaveLength(0);
+    expect(w.find('[data-testid="queue-invalid"]').exists()).toBe(true);
+    expect(w.find('[data-testid="queue-empty"]').exists()).toBe(false);
+    expect(port.attributes('aria-invalid')).toBe('true');
+    w.unmount();
+  });
+
+  it('gives example dates in the future, relative to today', async () => {
+    expect(exampleDate(30, Date.UTC(2030, 0, 15, 12))).toBe('2030-02-14');
+    const today = new Date().toISOString().slice(0, 10);
+    const e = engine();
+    const d = mount(ReasonDialog, { props: { request: { action: 'ignore', ids: [1], count: 1 }, busy: false, error: null, subject: 'x' }, global: globals(e), attachTo: document.body });
+    const dates = (text: string | undefined) => [...(text ?? '').matchAll(/\d{4}-\d{2}-\d{2}/g)].map((m) => m[0]);
+    const dialogDates = dates(d.get('[data-testid="expires-input"]').attributes('placeholder'));
+    expect(dialogDates.length).toBeGreaterThan(0);
+    for (const x of dialogDates) expect(x > today).toBe(true);
+    d.unmount();
+    const r = mount(RulesPanel, { global: globals(e), attachTo: document.body });
+    await settle();
+    const ruleDates = dates(r.get('[data-testid="rule-expires"]').attributes('placeholder'));
+    expect(ruleDates.length).toBeGreaterThan(0);
+    for (const x of ruleDates) expect(x > today).toBe(true);
+    r.unmount();
+  });
+
+  it('writes services in snapshot Compare as everywhere else (host:port/proto)', async () => {
+    const e = engine();
+    const w = mount(SnapshotCompare, { global: globals(e), attachTo: document.body });
+    const store = useSnapshotsStore();
+    store.diff = {
+      a: { id: 1, takenAt: '', sha256: '', scope: 'all' },
+      b: { id: 2, takenAt: '', sha256: '', scope: 'all' },
+      same: false,
+      warnings: [],
+      hosts: { new: [], gone: [] },
+      services: { new: [{ host: '127.0.0.1', proto: 'tcp', port: 18080, service: null, status: 'new' }], gone: [{ host: '2001:db8::1', proto: 'udp', port: 53, service: null, status: 'approved' }], changed: [] },
+    } as never;
+    await settle();
+    const keys = w.findAll('[data-testid="compare-row"] td.mono').filter((_, i) => i % 2 === 0).map((c) => c.text());
+    expect(keys).toEqual(['127.0.0.1:18080/tcp', '[2001:db8::1]:53/udp']);
     w.unmount();
   });
 });

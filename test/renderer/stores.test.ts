@@ -146,3 +146,41 @@ describe('useJobsStore', () => {
     expect(Object.keys(jobs.byId).sort()).toEqual(['j2', 'old']);
   });
 });
+
+describe('services store: listening status and invalid filters', () => {
+  it('"listening" asks the engine for every status but gone', async () => {
+    const s = useServicesStore();
+    await s.reload();
+    engine.rows[0]!.status = 'gone';
+    await s.setStatus('listening');
+    expect(s.rows.map((r) => r.id).sort()).toEqual([2, 3, 4]);
+    expect(s.total).toBe(3);
+    expect((engine.calls.filter((c) => c.channel === 'services.list').at(-1)?.input as { status: string }).status).toBe('listening');
+  });
+
+  it('an invalid filter empties the table and drops a reply still on its way; a valid one brings rows back', async () => {
+    const s = useServicesStore();
+    await s.reload();
+    expect(s.rows).toHaveLength(4);
+    const late = s.reload();
+    s.setInvalid('Port: a number 0–65535');
+    await late;
+    await s.reload();
+    expect(s.rows).toHaveLength(0);
+    expect(s.total).toBe(0);
+    expect(s.invalid).toBe('Port: a number 0–65535');
+    await s.setFilters({});
+    expect(s.invalid).toBeNull();
+    expect(s.rows).toHaveLength(4);
+  });
+
+  it('show() opens one status and clears search and other filters', async () => {
+    const s = useServicesStore();
+    await s.setSearch('192.0.2');
+    await s.setFilters({ port: 22 });
+    await s.show({ status: 'flagged' });
+    expect(engine.calls.at(-1)?.input).toEqual({ status: 'flagged', search: '', sort: 'host', dir: 'asc', offset: 0, limit: 500 });
+    await s.show({ status: 'listening', insecure: true });
+    expect(engine.calls.at(-1)?.input).toEqual({ status: 'listening', search: '', sort: 'host', dir: 'asc', offset: 0, limit: 500, insecure: true });
+  });
+});

@@ -86,6 +86,11 @@ export const useReviewStore = defineStore('review', () => {
     }
   }
 
+  /** Forgets the "N changed" note of the last action (the queue's view was left). */
+  function clearResult(): void {
+    lastResult.value = null;
+  }
+
   function dismissNotice(): void {
     notice.value = null;
     noticeTotal.value = 0;
@@ -97,5 +102,5 @@ export const useReviewStore = defineStore('review', () => {
   });
   onScopeDispose(off);
 
-  return { groupBy, selected, selectedCount, pending, busy, error, lastResult, notice, noticeTotal, toggle, selectOnly, clearSelection, ask, cancel, submit, dismissNotice };
+  return { groupBy, selected, selectedCount, pending, busy, error, lastResult, notice, noticeTotal, toggle, selectOnly, clearSelection, ask, cancel, submit, clearResult, dismissNotice };
 });

@@ -32,6 +32,9 @@ const ZERO_COUNTS: StatusCounts = { new: 0, approved: 0, flagged: 0, gone: 0, ig
 /** Narrower server-side filters (review queue and inventory toolbars). */
 export type ServiceFilters = Pick<ServicesQuery, 'port' | 'proto' | 'subnet' | 'insecure'>;
 
+/** The status filter of a table (`listening`: every status but gone, as the Overview counts insecure services). */
+export type ListStatus = StatusFilter;
+
 /**
  * Defines one services store. Two exist: the whole inventory, and the review queue,
  * whose status is pinned to `new` so switching views never loses either table's state.
@@ -40,7 +43,7 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
   return defineStore(id, () => {
     const { api, connection } = usePlatform();
 
-    const status = ref<StatusFilter>(pinnedStatus ?? 'all');
+    const status = ref<ListStatus>(pinnedStatus ?? 'all');
     const search = ref('');
     const sort = ref<SortKey>('host');
     const dir = ref<SortDir>('asc');
@@ -55,6 +58,12 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
     const loading = ref(false);
     const loaded = ref(false);
     const error = ref<ErrorInfo | null>(null);
+    /**
+     * Why the filter fields as typed cannot be applied (a port over 65535, a subnet that
+     * is not one), or null. While set the table shows no rows: the previous filter's rows
+     * would pass for the answer to this one.
+     */
+    const invalid = ref<string | null>(null);
 
     let seq = 0;
 
@@ -65,6 +74,10 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
     /** Fetches the page for the current query; a slower, older reply never overwrites a newer one. */
     async function reload(): Promise<void> {
       const mine = ++seq;
+      if (invalid.value !== null) {
+        loading.value = false;
+        return;
+      }
       loading.value = true;
       try {
         const page = await api.services.list(query());
@@ -88,7 +101,7 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
 
     const scheduleReload = coalesce(() => void reload(), RELOAD_WAIT_MS, RELOAD_MAX_WAIT_MS);
 
-    function setStatus(next: StatusFilter): Promise<void> {
+    function setStatus(next: ListStatus): Promise<void> {
       if (pinnedStatus) return Promise.resolve();
       status.value = next;
       offset.value = 0;
@@ -101,10 +114,36 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
       return reload();
     }
 
-    /** Replaces the narrower filters (undefined fields are dropped). */
+    /** Replaces the narrower filters (undefined fields are dropped); a valid filter ends `invalid`. */
     function setFilters(next: ServiceFilters): Promise<void> {
       filters.value = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined && v !== '')) as ServiceFilters;
       offset.value = 0;
+      invalid.value = null;
+      return reload();
+    }
+
+    /**
+     * The filter fields hold something that cannot be sent: no rows until they are fixed
+     * (and a reply still on its way for the old filter is dropped).
+     */
+    function setInvalid(problem: string): void {
+      invalid.value = problem;
+      seq++;
+      loading.value = false;
+      rows.value = [];
+      total.value = 0;
+    }
+
+    /**
+     * Opens the table on one status and filter set (an Overview card's link): the other
+     * narrowing (search, port, subnet, protocol) is cleared, so the count is the card's.
+     */
+    function show(next: { status?: ListStatus; insecure?: boolean }): Promise<void> {
+      if (!pinnedStatus) status.value = next.status ?? 'all';
+      search.value = '';
+      filters.value = next.insecure ? { insecure: true } : {};
+      offset.value = 0;
+      invalid.value = null;
       return reload();
     }
 
@@ -163,10 +202,13 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
       loading,
       loaded,
       error,
+      invalid,
       reload,
       setStatus,
       setSearch,
       setFilters,
+      setInvalid,
+      show,
       setSort,
       sortBy,
       page,

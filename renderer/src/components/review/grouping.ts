@@ -90,6 +90,37 @@ export function isQueueKey(ev: Pick<KeyboardEvent, 'key' | 'target' | 'defaultPr
 export const ACTION_LABEL: Record<ReviewAction, string> = { approve: 'Approve', flag: 'Flag', ignore: 'Ignore', reopen: 'Reopen' };
 
 /** `192.0.2.1:443/tcp`, IPv6 in brackets. */
-export function serviceKey(r: Pick<ServiceRow, 'host' | 'port' | 'proto'>): string {
+export function serviceKey(r: Pick<ServiceRow, 'host' | 'port'> & { proto: string }): string {
   return `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}/${r.proto}`;
+}
+
+/**
+ * An example date for an expiry field's placeholder: `days` after today, as an ISO date
+ * (UTC), so the example is never already past. Computed when the field renders.
+ */
+export function exampleDate(days = 30, nowMs = Date.now()): string {
+  return new Date(nowMs + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Where the queue's cursor goes once the rows `ids` have left it (reviewed): the first row
+ * after the last of them that stays in the queue (after `from`, the cursor, when none of
+ * them is on the page); when none follows, the nearest one before. Its id, found again after the
+ * reload, since every index below the acted-on rows moves up; null when nothing stays.
+ */
+export function nextAfter(items: readonly QueueItem[], ids: ReadonlySet<number>, from: number): number | null {
+  let lastActed = -1;
+  items.forEach((it, i) => {
+    if (it.kind === 'row' && ids.has(it.row.id)) lastActed = i;
+  });
+  const start = lastActed >= 0 ? lastActed : from;
+  for (let i = start + 1; i < items.length; i++) {
+    const it = items[i]!;
+    if (it.kind === 'row' && !ids.has(it.row.id)) return it.row.id;
+  }
+  for (let i = Math.min(start, items.length - 1); i >= 0; i--) {
+    const it = items[i]!;
+    if (it.kind === 'row' && !ids.has(it.row.id)) return it.row.id;
+  }
+  return null;
 }
