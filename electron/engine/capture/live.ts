@@ -243,7 +243,7 @@ export async function runLiveCapture(db: Db, opts: LiveOptions, ctx: JobContext,
       done: packets,
       total: null,
       unit: 'packets',
-      message: `${opts.iface}: ${packets} packets · ${counters.flows} flows · ${added} new ${added === 1 ? 'service' : 'services'} · ${stats.drop + stats.appDrops} dropped`,
+      message: `${opts.iface}: ${count(packets, 'packet')} · ${count(counters.flows, 'flow')} · ${added} new ${added === 1 ? 'service' : 'services'} · ${stats.drop + stats.appDrops} dropped`,
       counters,
     });
   };
@@ -323,7 +323,7 @@ export async function runLiveCapture(db: Db, opts: LiveOptions, ctx: JobContext,
     status,
   };
   if (crashed) {
-    throw Object.assign(new Error(`the capture on ${opts.iface} ended unexpectedly (${exit.signal ?? `exit code ${exit.code}`}); ${packets} packets and ${flowsStored} flows were stored`), {
+    throw Object.assign(new Error(`the capture on ${opts.iface} ended unexpectedly (${exit.signal ?? `exit code ${exit.code}`}); ${count(packets, 'packet')} and ${count(flowsStored, 'flow')} were stored`), {
       name: 'CaptureCrashed',
       partial: result as unknown as Record<string, unknown>,
     });
@@ -336,3 +336,7 @@ function sighting(e: EarlyHit, ms: number): Sighting {
   return { host: e.host, proto: e.proto, port: e.port, evidence: e.evidence, confidence: 'certain', service: null, firstSeenMs: at, lastSeenMs: at, flows: 0, bytes: 0 };
 }
 
+/** "1 packet", "2 packets". */
+function count(n: number, one: string): string {
+  return `${n} ${n === 1 ? one : `${one}s`}`;
+}
