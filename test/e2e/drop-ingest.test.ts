@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
-import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors, nextFileChooser } from '../support/e2e';
 import { capturePath, CHROMIUM_PATH, expectedPath, hasChromium, hasSharedCaptures, REPO_ROOT, requireAllOf } from '../support/require';
 
 const CAPTURES = ['zeek_var-services-std-ports.pcap', 'chrissanders_http_ip4and6.pcapng'];
@@ -181,7 +181,7 @@ describe.skipIf(!ready)('capture files dropped on the UI (portolan serve + Chrom
     await page.getByTestId('nav-capture').click();
     const button = page.getByTestId('capture-dropzone').getByTestId('import-capture');
     await button.focus();
-    const chooser = page.waitForEvent('filechooser');
+    const { chooser } = await nextFileChooser(page);
     await page.keyboard.press('Enter');
     const picker = await chooser;
     expect(picker.isMultiple()).toBe(true);

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors, nextFileChooser } from '../support/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
 import { pcapFile, tcpFrame, type Rec } from '../support/frames';
@@ -73,7 +73,7 @@ describe.skipIf(!ready)('review queue end to end (portolan serve + Chromium)', (
   });
 
   async function ingest(file: string): Promise<void> {
-    const chooser = page.waitForEvent('filechooser');
+    const { chooser } = await nextFileChooser(page);
     await page.getByTestId('import-capture').click();
     await (await chooser).setFiles(join(dir, file));
     await page.locator('[data-testid="job-panel"][data-status="done"]').waitFor({ timeout: 60_000 });

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
+import { launchChromium, startServe, stopServe, collectPageErrors, nextFileChooser } from '../support/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturePath, CHROMIUM_PATH, expectedPath, hasChromium, hasSharedCaptures, REPO_ROOT, requireAllOf } from '../support/require';
 
@@ -87,7 +87,7 @@ describe.skipIf(!ready)('UI end to end (portolan serve + Chromium)', () => {
     await page.getByTestId('nav-inventory').click();
     await expect.poll(() => page.getByTestId('connection').textContent()).toBe('Connected');
 
-    const chooser = page.waitForEvent('filechooser');
+    const { chooser } = await nextFileChooser(page);
     await page.getByTestId('import-capture').click();
     await (await chooser).setFiles(capturePath(CAPTURE));
 

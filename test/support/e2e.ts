@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FileChooser, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, REPO_ROOT } from './require';
 
 /** Flags for headless Chromium here: no sandbox as root, no GPU, no calls home. */
@@ -59,4 +59,17 @@ export function collectPageErrors(page: Page, into: string[]): void {
   page.on('console', (m) => {
     if (m.type() === 'error') into.push(m.text());
   });
+}
+
+/**
+ * The next file chooser the page opens. Playwright intercepts choosers only once a listener
+ * exists, and turning that on is a message of its own: one round trip to the page after
+ * adding the listener makes sure it took effect before the click or key that opens one
+ * (on a busy machine the key had won the race, and the chooser never reached the test).
+ */
+export async function nextFileChooser(page: Page): Promise<{ chooser: Promise<FileChooser> }> {
+  const chooser = page.waitForEvent('filechooser');
+  await page.evaluate(() => null);
+  // Wrapped: an async function returning the promise itself would wait for the chooser.
+  return { chooser };
 }
