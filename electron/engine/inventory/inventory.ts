@@ -29,8 +29,8 @@ export interface Sighting {
   service: string | null;
   /**
    * How `service` was found: `evidence` (a banner, payload sniffing, nmap method="probed")
-   * or `table` (the port's usual name). Default `evidence`: captures name a service only
-   * from its payload.
+   * or `table` (the port's usual name). Default `evidence`. Captures give the payload's
+   * name as evidence, else the port's usual name as a table guess (flows/sighting.ts).
    */
   serviceMethod?: ServiceMethod;
   firstSeenMs: number;
