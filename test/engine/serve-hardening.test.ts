@@ -258,6 +258,30 @@ describe('serve: back-pressure on WebSocket replies', () => {
     }
   });
 
+  it('handles at most `totalInFlight` calls over all connections at once; every connection is answered in the end', async () => {
+    const served = await start({ inFlight: 4, totalInFlight: 6 });
+    const spy = instrument(engine);
+    try {
+      const conns = await Promise.all(Array.from({ length: 5 }, () => wsConnect(served)));
+      const got = conns.map((ws) => results(ws));
+      spy.hold();
+      for (const ws of conns) for (let id = 1; id <= 20; id++) ws.send(JSON.stringify({ t: 'call', id, channel: 'app.info', input: {} }));
+      await until('6 calls in flight', () => spy.calls() === 6);
+      await turns();
+      // 5 connections could run 20 calls between them; the shared limit holds them to 6.
+      expect(spy.calls()).toBe(6);
+      expect(served.connections().reduce((n, c) => n + c.inFlight, 0)).toBe(6);
+      spy.release();
+      await until('100 results', () => got.every((g) => g.size === 20));
+      expect(got.every((g) => [...g.values()].every((r) => r.ok))).toBe(true);
+      for (const ws of conns) ws.close();
+    } finally {
+      spy.release();
+      spy.restore();
+      await served.close();
+    }
+  });
+
   it('stops reading a connection that does not read its replies, and catches up when it does', async () => {
     const pauseBytes = 1024 ** 2;
     const served = await start({ pauseBytes });

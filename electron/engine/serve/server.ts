@@ -50,6 +50,10 @@ export interface ServeLimits {
   closeBytes: number;
   /** WebSocket connections open at once; more are refused (503). */
   clients: number;
+  /** Calls handled at once over all connections (each may hold a whole page of the inventory). */
+  totalInFlight: number;
+  /** Unsent bytes over all connections above which no connection's next call starts. */
+  totalPauseBytes: number;
 }
 
 export const SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
@@ -57,7 +61,12 @@ export const SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   pauseBytes: 4 * 1024 ** 2,
   closeBytes: 64 * 1024 ** 2,
   clients: 64,
+  totalInFlight: 32,
+  totalPauseBytes: 64 * 1024 ** 2,
 });
+
+/** Unsent bytes up to which a connection counts as reading its replies (not held by the shared limit). */
+const READING_CLIENT_BYTES = 256 * 1024;
 
 /** Close code and reason for a connection that stopped reading what it asked for. */
 export const CLOSE_UNREAD = { code: 1008, reason: 'too much unsent data: the client is not reading' } as const;
@@ -308,6 +317,29 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
      * `limits.inFlight` calls run and its unsent replies are under `limits.pauseBytes`;
      * the socket is read only while nothing waits.
      */
+    /** Calls running over all connections (bounded by `limits.totalInFlight`). */
+    let running = 0;
+    /** Where the next round of `pumpAll` starts, so no connection always goes last. */
+    let turn = 0;
+    const unsentTotal = (): number => {
+      let n = 0;
+      for (const c of clients.values()) n += c.ws.bufferedAmount;
+      return n;
+    };
+    /**
+     * Lets every connection start what it may: a call ending or replies draining on one
+     * connection can free the shared limits another one waits for.
+     */
+    const pumpAll = (): void => {
+      const all = [...clients.values()];
+      if (!all.length) return;
+      turn = (turn + 1) % all.length;
+      for (let i = 0; i < all.length; i++) {
+        const c = all[(turn + i) % all.length]!;
+        if (c.queue.length > 0 || c.ws.isPaused) c.pump();
+      }
+    };
+
     class Connection {
       readonly queue: Array<{ data: Buffer; isBinary: boolean }> = [];
       inFlight = 0;
@@ -317,7 +349,7 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
       /** Sends a frame; past the hard limit of unsent data the connection is closed. */
       send(text: string): void {
         if (this.ws.readyState !== this.ws.OPEN) return;
-        this.ws.send(text, () => this.pump());
+        this.ws.send(text, () => pumpAll());
         if (this.ws.bufferedAmount > limits.closeBytes) {
           this.queue.length = 0;
           this.ws.close(CLOSE_UNREAD.code, CLOSE_UNREAD.reason);
@@ -334,14 +366,23 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
           if (ws.isPaused) ws.resume();
           return;
         }
-        while (this.queue.length > 0 && this.inFlight < limits.inFlight && ws.bufferedAmount <= limits.pauseBytes) {
+        // The shared unsent limit stops only connections that are themselves behind on
+        // reading: a client that reads its replies (the UI) is never held up by others.
+        const mayStart = (): boolean =>
+          this.inFlight < limits.inFlight &&
+          ws.bufferedAmount <= limits.pauseBytes &&
+          running < limits.totalInFlight &&
+          (ws.bufferedAmount <= READING_CLIENT_BYTES || unsentTotal() <= limits.totalPauseBytes);
+        while (this.queue.length > 0 && mayStart()) {
           const { data, isBinary } = this.queue.shift()!;
           this.inFlight++;
+          running++;
           void this.handle(data, isBinary)
             .catch(() => undefined)
             .finally(() => {
               this.inFlight--;
-              this.pump();
+              running--;
+              pumpAll();
             });
         }
         const full = this.queue.length > 0 || this.inFlight >= limits.inFlight || ws.bufferedAmount > limits.pauseBytes;
