@@ -3,7 +3,7 @@
  * committed and marks the capture incomplete; bad input writes nothing; a job left
  * running by a dead process comes back as interrupted.
  */
-import { copyFileSync, existsSync, mkdtempSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -61,6 +61,31 @@ describe('ingest job', () => {
     expect(cap!.packets).toBeGreaterThan(0); // counted as read, though the read had no end
     // Events are batched: far fewer than the 1 MiB chunks read, let alone packets.
     expect(events.length).toBeLessThan(50);
+    await engine.close();
+  });
+
+  it('a cancelled multi-file ingest names in its result what it stored: the files done, and the one cut short', async () => {
+    const engine = await Engine.open({ dbPath: join(dir, 'cancel-two.db'), progressIntervalMs: 2 });
+    const small = bigCapture(5);
+    const big = bigCapture(55000);
+    let cancelled = false;
+    engine.on('job.updated', (j) => {
+      const p = j.progress;
+      if (!cancelled && p && p.message?.startsWith('file 2 of 2') && p.total && p.done < p.total) {
+        cancelled = true;
+        engine.jobs.cancel(j.id);
+      }
+    });
+    const end = await engine.jobs.wait((await engine.startIngest([small, big])).id);
+    expect(cancelled).toBe(true);
+    expect(end.status).toBe('cancelled');
+    const files = (end.result as { files: Array<{ path: string; status: string; captureId: number }> }).files;
+    const caps = await engine.db.query<{ id: number; status: string }>('SELECT id, status FROM captures ORDER BY id');
+    expect(files.map((f) => [f.path, f.status, f.captureId])).toEqual([
+      [small, 'complete', caps[0]!.id],
+      [big, 'incomplete', caps[1]!.id],
+    ]);
+    expect(caps.map((c) => c.status)).toEqual(['complete', 'incomplete']);
     await engine.close();
   });
 
@@ -166,6 +191,16 @@ describe('ingest job', () => {
       expect(r.stderr).toMatch(why);
     }
     expect(existsSync('/dev/null-journal')).toBe(false);
+    // A looping link, and a link into a folder that does not exist, are named as such.
+    symlinkSync('loop', join(dir, 'loop'));
+    symlinkSync(join(dir, 'nodir', 'x.db'), join(dir, 'dangling'));
+    for (const [link, why] of [['loop', /a loop of symbolic links/], ['dangling', /symbolic link to .*nodir\/x\.db, whose folder does not exist/]] as const) {
+      for (const cmd of ['services', 'ingest']) {
+        const r = portolan([cmd, '--db', join(dir, link), ...(cmd === 'ingest' ? [join(dir, 'notes.txt')] : [])]);
+        expect(r.code, `${cmd} ${link}`).toBe(1);
+        expect(r.stderr).toMatch(why);
+      }
+    }
     // Paths the kernel owns fail fast (Node's recursive mkdir would spin forever in /proc).
     const proc = portolan(['services', '--db', '/proc/nope/x.db']);
     expect(proc.code).toBe(1);

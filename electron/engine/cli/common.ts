@@ -33,11 +33,20 @@ export async function openEngine(db: string | undefined, mode: 'read' | 'write' 
   // A listing of a database named on the command line that does not exist is a mistyped
   // path far more often than an empty inventory: say so instead of creating an empty one.
   // (The default database is created by any first command, so a fresh install lists nothing.)
-  if (mode === 'read' && given !== undefined && given.trim() !== '' && isFolder(dirname(path)) && !existsSync(path)) {
+  if (mode === 'read' && given !== undefined && given.trim() !== '' && isFolder(dirname(path)) && !existsSync(path) && !isLink(path)) {
     throw new Error(`no database at ${path}: check the path (a database is created by the first command that stores something: ingest, capture, scan, import)`);
   }
   const readOnly = mode === 'read' && isFile(path) && !(canWrite(path) && canWrite(dirname(path)));
   return Engine.open({ dbPath: path, readOnly });
+}
+
+/** True for a symbolic link, even a broken or looping one (the database's open names what is wrong with it). */
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** True for an existing folder (a missing or mistaken one is named by the database's own open). */

@@ -89,7 +89,12 @@ export async function ingestFiles(db: Db, given: string[], ctx: JobContext, onCh
     try {
       outcome = await ingestOne(db, path, shown, ctx, (done) => ctx.progress({ done: doneBefore + done, total, unit: 'bytes', message: label }), onChanged, opts.selection);
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
+      if (ctx.signal.aborted) {
+        // Cancelled: the job's result still names what was stored (files done before, and
+        // the one cut short if its capture was kept, marked incomplete).
+        if (err instanceof StoppedIngest) result.files.push(err.outcome);
+        throw Object.assign(new Error('ingest cancelled'), { partial: result as unknown as Record<string, unknown> });
+      }
       outcome = { path: shown, captureId: null, status: 'failed', packets: 0, flows: 0, listeners: 0, added: 0, warnings: [], error: (err as Error).message.split(path).join(shown) };
     }
     for (const w of outcome.warnings) ctx.warn(`${shown}: ${w}`);
@@ -398,6 +403,14 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
     await db.tx(() => db.run('captureDelete', [id]));
     return { path: shown, captureId: null, status: 'skipped', packets: 0, flows: 0, listeners: 0, added: 0, warnings: ['another job ingested this file at the same time; skipped'] };
   }
-  if (stoppedBy) throw stoppedBy;
-  return { path: shown, captureId: id, status, packets: summary?.packets ?? framesRead, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
+  const outcome: FileOutcome = { path: shown, captureId: id, status, packets: summary?.packets ?? framesRead, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
+  if (stoppedBy) throw new StoppedIngest(outcome);
+  return outcome;
+}
+
+/** An ingest stopped by its job's cancel, after storing what it read as an incomplete capture. */
+class StoppedIngest extends Error {
+  constructor(readonly outcome: FileOutcome) {
+    super('ingest stopped');
+  }
 }

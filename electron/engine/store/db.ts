@@ -5,10 +5,10 @@
  * Writes that belong together go through `tx()`, which serialises transactions on this
  * connection so two jobs never interleave inside one.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
-import { canWrite } from '../files';
+import { canWrite, fileProblem } from '../files';
 import { MIGRATIONS } from './migrations';
 import { STATEMENTS, type StatementName } from './statements';
 import { userDataDir } from './paths';
@@ -20,14 +20,29 @@ export type Params = Record<string, unknown> | unknown[];
  * folder must already exist, so a mistyped `--db` path is an error instead of a new,
  * empty inventory that reports "no services".
  */
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false; // missing, or a path through a file (ENOTDIR): named by the checks after
+  }
+}
+
 function prepareFolder(path: string): void {
   // A device, FIFO or folder is not a database: SQLite would write a journal beside it
   // (/dev/null-journal) before failing with "disk I/O error".
   let self;
   try {
     self = statSync(path, { throwIfNoEntry: false });
-  } catch {
-    self = undefined; // ENOTDIR, ELOOP, EACCES: named below or by the open
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new StoreError(`cannot use the database ${path}: ${fileProblem(err)}`);
+    self = undefined; // ENOTDIR, EACCES: named below or by the open
+  }
+  // A link to a file in a folder that does not exist: SQLite would say only "unable to
+  // open database file". (A link to a missing file in an existing folder is created.)
+  if (!self && isLink(path)) {
+    const target = resolve(dirname(resolve(path)), readlinkSync(path));
+    if (!statSync(dirname(target), { throwIfNoEntry: false })?.isDirectory()) throw new StoreError(`cannot use the database ${path}: it is a symbolic link to ${target}, whose folder does not exist`);
   }
   if (self && !self.isFile()) throw new StoreError(`cannot use the database ${path}: ${self.isDirectory() ? 'it is a folder' : 'not a regular file (a device, pipe or socket)'}`);
   const dir = dirname(resolve(path));

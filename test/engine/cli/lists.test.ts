@@ -81,6 +81,17 @@ describe('captures, scans, and the capture id of ingest', () => {
     }
   });
 
+  it('nor in import lines, error lines or a failed ingest', () => {
+    const notCap = join(dir, 'bad\u001b[1mB\n.pcap');
+    writeFileSync(notCap, 'not a capture at all');
+    const xml = join(dir, 'x\u001b[31m\n.xml');
+    writeFileSync(xml, '<?xml version="1.0"?><nmaprun scanner="nmap" start="1709280000"><host><status state="up"/><address addr="192.0.2.7" addrtype="ipv4"/><ports><port protocol="tcp" portid="22"><state state="open"/></port></ports></host><runstats><finished time="1709280001"/></runstats></nmaprun>');
+    for (const r of [run('ingest', notCap), run('import', xml), run('ingest', join(dir, 'gone\u0007.pcap'))]) {
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+      expect(`${r.stdout}${r.stderr}`.trim().split('\n').every((l) => /^(portolan: |\/)/.test(l))).toBe(true);
+    }
+  });
+
   it('scans lists runs with who, from where and the counts', () => {
     expect(run('scan', '127.0.0.1', '--ports', String(port)).code).toBe(0);
     const rows = parseTsv(run('scans', '--format', 'tsv').stdout);

@@ -36,8 +36,8 @@ export async function cmdImport(args: string[]): Promise<number> {
           f.status === 'skipped'
             ? `${f.path}: already imported (import ${f.importId}), skipped`
             : `${f.path}: ${f.tool}, ${n(f.hosts, 'host')}, ${n(f.open, 'open port')} (${f.added} new), ${f.closed} closed${f.status === 'incomplete' ? ', INCOMPLETE' : ''}`;
-        process.stdout.write(line + '\n');
-        if (f.status !== 'skipped') for (const w of f.warnings) process.stderr.write(`portolan: warning: ${f.path}: ${w}\n`);
+        process.stdout.write(oneLine(line) + '\n');
+        if (f.status !== 'skipped') for (const w of f.warnings) process.stderr.write(`portolan: warning: ${oneLine(`${f.path}: ${w}`)}\n`);
       }
     }
     if (end.status !== 'done') {

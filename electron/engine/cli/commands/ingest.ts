@@ -32,7 +32,7 @@ export async function cmdIngest(args: string[]): Promise<number> {
     const off = engine.on('job.updated', (j) => {
       if (progress && j.progress && j.status === 'running') {
         const pct = j.progress.total ? Math.floor((100 * j.progress.done) / j.progress.total) : 0;
-        process.stderr.write(`\r${j.progress.message ?? ''} ${pct}%   `);
+        process.stderr.write(`\r${oneLine(j.progress.message ?? '')} ${pct}%   `);
       }
     });
     const job = await engine.startIngest(files, selection);
@@ -68,7 +68,7 @@ export async function cmdIngest(args: string[]): Promise<number> {
     }
     if (end.status !== 'done') {
       // Always one line on stderr, with --json too (the details are in the JSON).
-      process.stderr.write(`portolan: error: ${interrupted ? interruptedMessage(result.files ?? []) : (end.error?.message ?? end.status)}\n`);
+      process.stderr.write(`portolan: error: ${oneLine(interrupted ? interruptedMessage(result.files ?? []) : (end.error?.message ?? end.status))}\n`);
       return interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : 1;
     }
     return 0;
