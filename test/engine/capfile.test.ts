@@ -114,6 +114,12 @@ describe('pcap', () => {
     await expect(read(shb(1 << 20))).rejects.toThrow(/header is cut off \(12 bytes/);
     await expect(read(Buffer.concat([shb(8), Buffer.alloc(20)]))).rejects.toThrow(/header is damaged: block at byte 0 has an impossible length 8/);
     await expect(read(Buffer.concat([shb(28, 0x01020304), Buffer.alloc(16)]))).rejects.toThrow(/header is damaged: section header at byte 0 has a bad byte-order magic/);
+    // A section header whose trailing length differs from its leading one.
+    const good = pcapngFile([{ linktype: 1 }], [{ iface: 0, tsUs: T0, data: SYN }]);
+    const shbLen = good.readUInt32LE(4);
+    const lying = Buffer.from(good);
+    lying.writeUInt32LE(shbLen + 4, shbLen - 4);
+    await expect(read(lying)).rejects.toThrow(new RegExp(`header is damaged: block at byte 0 ends with length ${shbLen + 4}, not its ${shbLen}`));
     // A whole one is a start, even with no packets after it.
     const whole = pcapngFile([{ linktype: 1 }], []);
     expect((await readCaptureFile(file(whole), { onFrame: () => undefined })).packets).toBe(0);

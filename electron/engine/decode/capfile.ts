@@ -380,6 +380,13 @@ class PcapngParser implements Parser {
         return buf.length;
       }
       if (buf.length - at < len) break;
+      // A block ends with its length again: a mismatch means the length (or the block) lies.
+      const trailer = dv.getUint32(at + len - 4, le);
+      if (trailer !== len) {
+        this.warnings.push(`block at byte ${this.base + at} ends with length ${trailer}, not its ${len}; stopped reading, kept ${this.packets} packets`);
+        this.stopped = true;
+        return buf.length;
+      }
       // A section starts once its whole header block is read (a cut-off one is no start).
       if (shb) {
         this.ifaces = [];
