@@ -341,6 +341,49 @@ describe('serve: back-pressure on WebSocket replies', () => {
     }
   }, 60_000);
 
+  it('closes a connection that has stopped reading (its unsent replies do not move), with 1008, well under the hard limit', async () => {
+    const stallMs = 400;
+    const served = await start({ stallMs });
+    try {
+      const ws = await wsConnect(served);
+      const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
+      const socket = (ws as unknown as { _socket: Socket })._socket;
+      socket.pause();
+      for (let id = 1; id <= 600; id++) ws.send(JSON.stringify({ t: 'call', id, channel: 'services.list', input: {} }));
+      await until('replies to wait unsent', () => (served.connections()[0]?.bufferedAmount ?? 0) > 0);
+      const stuckAt = Date.now();
+      await until('the connection to close', () => served.connections()[0]?.readyState !== WebSocket.OPEN);
+      expect(Date.now() - stuckAt).toBeGreaterThanOrEqual(stallMs - 50);
+      socket.resume();
+      expect(await closed).toEqual({ code: CLOSE_UNREAD.code, reason: CLOSE_UNREAD.reason });
+      await until('the connection to go', () => served.connections().length === 0);
+      expect(await callOnce(served)).toMatchObject({ ok: true });
+    } finally {
+      await served.close();
+    }
+  }, 60_000);
+
+  it('keeps a connection that reads slowly: its unsent replies keep going down', async () => {
+    const served = await start({ stallMs: 300 });
+    try {
+      const ws = await wsConnect(served);
+      const got = results(ws);
+      const socket = (ws as unknown as { _socket: Socket })._socket;
+      for (let id = 1; id <= 200; id++) ws.send(JSON.stringify({ t: 'call', id, channel: 'services.list', input: {} }));
+      // Read in short bursts with pauses shorter than the stall limit.
+      while (got.size < 200) {
+        socket.pause();
+        await new Promise((r) => setTimeout(r, 100));
+        socket.resume();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(served.connections()[0]?.readyState).toBe(WebSocket.OPEN);
+      ws.close();
+    } finally {
+      await served.close();
+    }
+  }, 60_000);
+
   it('refuses connections past the limit with 503', async () => {
     const served = await start({ clients: 2 });
     try {

@@ -13,8 +13,9 @@
  * while that many run, or while more than `pauseBytes` of replies wait unsent (a client
  * that does not read), the connection's socket is not read (frames already read wait in
  * order) and reading resumes when the replies drain. A connection whose unsent data
- * still passes `closeBytes` (events keep coming to a client that never reads) is closed
- * with 1008. A client that reads its replies (the UI) sees no difference.
+ * still passes `closeBytes` (events keep coming to a client that never reads), or whose
+ * unsent replies have not moved for `stallMs`, is closed with 1008. A client that reads
+ * its replies (the UI) sees no difference.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
@@ -54,6 +55,8 @@ export interface ServeLimits {
   totalInFlight: number;
   /** Unsent bytes over all connections above which no connection's next call starts. */
   totalPauseBytes: number;
+  /** A connection whose unsent replies have not moved for this long (ms) is closed (1008). */
+  stallMs: number;
 }
 
 export const SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
@@ -63,6 +66,7 @@ export const SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   clients: 64,
   totalInFlight: 32,
   totalPauseBytes: 64 * 1024 ** 2,
+  stallMs: 60_000,
 });
 
 /** Unsent bytes up to which a connection counts as reading its replies (not held by the shared limit). */
@@ -343,13 +347,38 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
     class Connection {
       readonly queue: Array<{ data: Buffer; isBinary: boolean }> = [];
       inFlight = 0;
+      /** Frames written out to the socket so far, at the last stall check, and since when none has been. */
+      private flushed = 0;
+      private lastFlushed = 0;
+      private stuckSince = 0;
 
       constructor(readonly ws: WebSocket) {}
+
+      /**
+       * Closes a connection that has stopped reading: replies wait unsent and not one
+       * frame has been written out to its socket for `limits.stallMs` (such a client
+       * would hold a connection slot for ever).
+       */
+      checkStall(now: number): void {
+        if (this.ws.bufferedAmount === 0 || this.flushed !== this.lastFlushed) this.stuckSince = 0;
+        else if (!this.stuckSince) this.stuckSince = now;
+        this.lastFlushed = this.flushed;
+        if (this.stuckSince && now - this.stuckSince >= limits.stallMs && this.ws.readyState === this.ws.OPEN) {
+          this.queue.length = 0;
+          this.ws.close(CLOSE_UNREAD.code, CLOSE_UNREAD.reason);
+          this.ws.resume();
+          // A client that reads nothing will not answer the close either.
+          setTimeout(() => this.ws.terminate(), 5_000).unref();
+        }
+      }
 
       /** Sends a frame; past the hard limit of unsent data the connection is closed. */
       send(text: string): void {
         if (this.ws.readyState !== this.ws.OPEN) return;
-        this.ws.send(text, () => pumpAll());
+        this.ws.send(text, () => {
+          this.flushed++;
+          pumpAll();
+        });
         if (this.ws.bufferedAmount > limits.closeBytes) {
           this.queue.length = 0;
           this.ws.close(CLOSE_UNREAD.code, CLOSE_UNREAD.reason);
@@ -461,6 +490,12 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
     cleanups.push(() => {
       for (const ws of clients.keys()) ws.terminate();
     });
+    const stallTimer = setInterval(() => {
+      const now = Date.now();
+      for (const c of clients.values()) c.checkStall(now);
+    }, Math.max(10, Math.min(5_000, limits.stallMs / 4)));
+    stallTimer.unref();
+    cleanups.push(() => clearInterval(stallTimer));
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -485,6 +520,7 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
         (closing ??= (async () => {
           try {
             stopStats();
+            clearInterval(stallTimer);
             for (const off of offs) off();
             for (const ws of clients.keys()) ws.terminate();
             wss.close();
