@@ -71,7 +71,7 @@ export class Engine {
     this.scans = new ScanService(db, this.jobs, (e, p) => this.emit(e, p));
     this.captures = new CaptureService(db, this.jobs, (e, p) => this.emit(e, p));
     this.handlers = {
-      'app.info': async () => ({ name: 'Portolan', version: VERSION, dbPath: this.db.path, transport: this.opts.transport ?? 'memory' }),
+      'app.info': async () => ({ name: 'Portolan', version: VERSION, dbPath: this.db.path, transport: this.opts.transport ?? 'memory', reviewer: this.inventory.actor }),
       'services.list': (q) => listServices(this.db, q),
       'ingest.start': (input) => this.startIngest(input.paths, input.selection),
       'jobs.list': async () => this.jobs.list(),

@@ -75,6 +75,8 @@ export const AppInfo = z.object({
   version: z.string(),
   dbPath: z.string(),
   transport: z.enum(['electron', 'web', 'memory']),
+  /** The name reviews are recorded under ($PORTOLAN_USER, else the login running the engine). */
+  reviewer: z.string().optional(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

@@ -23,6 +23,8 @@ describe('service.control', () => {
   it('records and clears a compensating control, by the reviewing user, leaving the status', async () => {
     const engine = await Engine.open({ dbPath: join(mkdtempSync(join(tmpdir(), 'portolan-svcctl-')), 's.db'), user: 'alice' });
     engines.push(engine);
+    // The UI's review dialog names this reviewer before anything is recorded.
+    expect((await engine.handle('app.info', {})).reviewer).toBe('alice');
     const db = engine.db;
     const cap = (await db.run('captureInsert', [null, '/x.pcap', null, 0, 'pcap', '', Date.now()])).lastID;
     await db.tx(async () => recordSightings(db, 'capture', cap, [sight({ host: '192.0.2.21', port: 21, service: 'ftp' })]));

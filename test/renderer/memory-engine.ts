@@ -91,7 +91,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
 
   const snapshotList: SnapshotSummary[] = [];
   const handlers: { [C in RequestChannel]: (input: ReturnType<typeof parseInput<C>>) => unknown } = {
-    'app.info': () => ({ name: 'portolan', version: '0.0.0-test', dbPath: ':memory:', transport: 'memory' }),
+    'app.info': () => ({ name: 'portolan', version: '0.0.0-test', dbPath: ':memory:', transport: 'memory', reviewer: 'tester' }),
     'services.list': (q) => {
       const needle = q.search.toLowerCase();
       const hit = rows.filter(

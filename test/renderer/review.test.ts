@@ -87,6 +87,9 @@ describe('ReviewQueue', () => {
     await grid.trigger('keydown', { key: 'f' });
     const dialog = w.get('[data-testid="reason-dialog"]');
     expect(dialog.text()).toContain('Flag 2 services');
+    await settle();
+    // It says under which name the history will record the change (the engine's reviewer).
+    expect(w.get('[data-testid="reason-recorded-as"]').text()).toContain('Recorded as tester');
     expect((w.get('[data-testid="reason-submit"]').element as HTMLButtonElement).disabled).toBe(true);
     await w.get('[data-testid="reason-input"]').setValue('not in the baseline');
     await w.get('[data-testid="reason-input"]').trigger('keydown', { key: 'Enter' });
