@@ -194,9 +194,10 @@ describe('rowCells', () => {
   });
 });
 
-describe('fileOutcomes (ingest job panel)', () => {
+describe('ingest job files (job panel)', () => {
   it('says in words what each file gave, and why one failed, without raw records', async () => {
-    const { fileOutcomes, resultEntries } = await import('../../renderer/src/lib/jobs');
+    const { resultEntries } = await import('../../renderer/src/lib/jobs');
+    const { ingestFiles } = await import('../../renderer/src/components/capture/summary');
     const job = {
       id: 'j1', kind: 'ingest', status: 'failed', progress: null, abortable: false, startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', warnings: [],
       error: { name: 'IngestError', message: '1 of 3 files failed' },
@@ -209,11 +210,11 @@ describe('fileOutcomes (ingest job panel)', () => {
         packets: 125,
       },
     } as const;
-    const lines = fileOutcomes(job as never);
+    const lines = ingestFiles(job as never);
     expect(lines).toEqual([
-      { name: 'smtp.pcap', status: 'complete', text: '125 packets, 8 flows, 1 listening service (1 new)' },
+      { name: 'smtp.pcap', status: 'complete', text: 'capture 1: 125 packets, 8 flows, 1 listening service (1 new)' },
       { name: 'MANIFEST.tsv', status: 'failed', text: 'not a pcap or pcapng capture (starts with 0x66696c65)' },
-      { name: 'again.pcap', status: 'skipped', text: 'already imported (capture 4); skipped' },
+      { name: 'again.pcap', status: 'skipped', text: 'already imported as capture 4; skipped' },
     ]);
     expect(resultEntries(job as never).map(([k]) => k)).toEqual(['packets']);
   });

@@ -30,40 +30,15 @@ export function progressText(job: JobSnapshot): string | null {
  */
 export function resultEntries(job: JobSnapshot): Array<[string, string]> {
   if (!job.result) return [];
-  // Per-file outcomes have their own table (fileOutcomes).
+  // Per-file outcomes (records with a path and a status) have their own table in words
+  // (components/capture/summary.ts ingestFiles).
   return Object.entries(job.result)
-    .filter(([k]) => !(k === 'files' && fileOutcomes(job).length))
+    .filter(([k, v]) => !(k === 'files' && Array.isArray(v) && v.some(isFileOutcome)))
     .map(([k, v]) => [k, describeValue(v)]);
 }
 
-export interface FileOutcomeLine {
-  name: string;
-  status: 'complete' | 'skipped' | 'incomplete' | 'failed';
-  text: string;
-}
-
-const plural = (n: unknown, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
-/**
- * An ingest's files, one line each in words: what was found, why it was skipped, or why
- * it failed (the path shown as the file's name; errors without the path repeated).
- */
-export function fileOutcomes(job: JobSnapshot): FileOutcomeLine[] {
-  const files = job.result?.files;
-  if (!Array.isArray(files)) return [];
-  const out: FileOutcomeLine[] = [];
-  for (const f of files as Array<Record<string, unknown>>) {
-    if (!f || typeof f !== 'object' || typeof f.path !== 'string' || typeof f.status !== 'string') continue;
-    const path = f.path;
-    const name = path.replace(/^upload: /, '').split(/[\\/]/).pop() ?? path;
-    const status = f.status as FileOutcomeLine['status'];
-    let text: string;
-    if (status === 'failed') text = String(f.error ?? 'failed').split(`${path}: `).join('');
-    else if (status === 'skipped') text = f.captureId ? `already imported (capture ${f.captureId}); skipped` : String((f.warnings as string[] | undefined)?.[0] ?? 'skipped');
-    else text = `${plural(f.packets, 'packet', 'packets')}, ${plural(f.flows, 'flow', 'flows')}, ${plural(f.listeners, 'listening service', 'listening services')} (${f.added} new)${status === 'incomplete' ? ' — incomplete' : ''}`;
-    out.push({ name, status, text });
-  }
-  return out;
+function isFileOutcome(f: unknown): boolean {
+  return !!f && typeof f === 'object' && typeof (f as Record<string, unknown>).path === 'string' && typeof (f as Record<string, unknown>).status === 'string';
 }
 
 function describeValue(v: unknown): string {
