@@ -259,11 +259,35 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
   }
   try {
     // The same config with the arguments rewritten: the result has the config's own type.
-    return parseArgs({ ...config, args: positionals.length ? [...opts, '--', ...positionals] : opts }) as ReturnType<typeof parseArgs<T>>;
+    const parsed = parseArgs({ ...config, args: positionals.length ? [...opts, '--', ...positionals] : opts, tokens: true });
+    refuseRepeated(parsed.tokens, options);
+    if (!config.tokens) delete (parsed as { tokens?: unknown }).tokens;
+    return parsed as unknown as ReturnType<typeof parseArgs<T>>;
   } catch (err) {
     const e = err as Error & { code?: unknown };
     if (typeof e.code !== 'string' || !e.code.startsWith('ERR_PARSE_ARGS')) throw err;
     throw new UsageError(parseArgsMessage(e.message));
+  }
+}
+
+/**
+ * A single-valued option given twice with different values (`--db a.db --db b.db`) is
+ * refused: parseArgs keeps the last one silently, and a script that appends a flag to a
+ * line that already has it would run against something other than it meant. The same
+ * value twice, and options that take a list (`multiple`), are fine.
+ */
+function refuseRepeated(tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined; rawName?: string }>, options: NonNullable<ParseArgsConfig['options']>): void {
+  const seen = new Map<string, string | undefined>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined || !Object.hasOwn(options, t.name) || options[t.name]!.multiple) continue;
+    if (seen.has(t.name)) {
+      const before = seen.get(t.name);
+      if (before !== t.value) {
+        const shown = (v: string | undefined): string => (v === undefined ? 'without a value' : quote(v));
+        throw new UsageError(`--${t.name} is given twice (${shown(before)} and ${shown(t.value)}); give it once`);
+      }
+    }
+    seen.set(t.name, t.value);
   }
 }
 

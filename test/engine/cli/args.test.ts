@@ -219,3 +219,27 @@ describe('file names that cannot be read', () => {
     expect(r.stderr).toBe(`portolan: error: ${long}: the name is too long\n`);
   });
 });
+
+describe('a flag given twice', () => {
+  it('with two values is refused (exit 2, nothing run); the same value twice, and list flags, are fine', () => {
+    const db = dbFile('twice');
+    const other = dbFile('twice-other');
+    for (const args of [
+      ['services', '--db', db, '--db', other],
+      ['services', '--format', 'tsv', '--db', db, '--format=jsonl'],
+      ['scan', '127.0.0.1', '-p', '1', '--ports', '2', '--db', db],
+    ]) {
+      const r = portolan(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^portolan: usage: --(db|format|ports) is given twice \("[^"]+" and "[^"]+"\); give it once\n$/);
+      expect(r.stdout).toBe('');
+    }
+    // Nothing was created by the refused commands.
+    expect(portolan(['services', '--db', other]).stderr).toMatch(/no database at/);
+    const same = portolan(['scan', '127.0.0.1', '-p', '7', '--ports', '7', '--timeout', '300', '--db', db]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toMatch(/: 1 ports? probed, /);
+    const lists = portolan(['scan', '127.0.0.1', '-p', '7', '--exclude', '127.0.0.2', '--exclude', '127.0.0.3', '--timeout', '300', '--db', db]);
+    expect(lists.code, lists.stderr).toBe(0);
+  });
+});
