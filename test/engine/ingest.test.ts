@@ -3,7 +3,7 @@
  * committed and marks the capture incomplete; bad input writes nothing; a job left
  * running by a dead process comes back as interrupted.
  */
-import { copyFileSync, existsSync, mkdtempSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -129,6 +129,52 @@ describe('ingest job', () => {
     expect(again.status).toBe('done');
     expect(await engine.db.query('SELECT status, packets FROM captures')).toEqual([{ status: 'complete', packets: 160000 }]);
     await engine.close();
+  });
+
+  it('a file only touched while it is read (same bytes, new modification time) is kept; the same size with other bytes is not', async () => {
+    const engine = await Engine.open({ dbPath: join(dir, 'touched.db'), progressIntervalMs: 2 });
+    const whole = bigCapture(80000);
+    const path = join(dir, 'touched.pcap');
+    copyFileSync(whole, path);
+    /** Runs an ingest of `path`, doing `act` once to the file while it is being read. */
+    const ingestWhile = async (act: () => void): Promise<Awaited<ReturnType<typeof engine.jobs.wait>>> => {
+      let done = false;
+      const on = (j: { progress?: { done: number; total?: number } | null }): void => {
+        if (!done && j.progress && j.progress.done > 0 && j.progress.total && j.progress.done < j.progress.total) {
+          done = true;
+          act();
+        }
+      };
+      const off = engine.on('job.updated', on);
+      const end = await engine.jobs.wait((await engine.startIngest([path])).id);
+      off();
+      expect(done).toBe(true);
+      return end;
+    };
+    const future = new Date(Date.now() + 60_000);
+    const touched = await ingestWhile(() => utimesSync(path, future, future));
+    expect(touched.status, touched.error?.message).toBe('done');
+    expect(await engine.db.query('SELECT status, packets FROM captures')).toEqual([{ status: 'complete', packets: 160000 }]);
+    // Same inode, same size, one byte different (a record's timestamp) in place.
+    const other = join(dir, 'rewritten.pcap');
+    copyFileSync(whole, other);
+    await engine.close();
+    const engine2 = await Engine.open({ dbPath: join(dir, 'rewritten.db'), progressIntervalMs: 2 });
+    let flipped = false;
+    engine2.on('job.updated', (j) => {
+      if (!flipped && j.progress && j.progress.done > 0 && j.progress.total && j.progress.done < j.progress.total) {
+        flipped = true;
+        const fd = openSync(other, 'r+');
+        writeSync(fd, Buffer.from([0x7f]), 0, 1, 24);
+        closeSync(fd);
+      }
+    });
+    const end = await engine2.jobs.wait((await engine2.startIngest([other])).id);
+    expect(flipped).toBe(true);
+    expect(end.status).toBe('failed');
+    expect(end.error?.message).toMatch(/changed while it was read/);
+    expect(await count(engine2, 'SELECT COUNT(*) AS n FROM captures')).toBe(0);
+    await engine2.close();
   });
 
   it('refuses a file that is not a capture and writes no capture, flow or service', async () => {

@@ -228,7 +228,9 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   // Small files are hashed first (it costs little), so even an ingest cancelled at once
   // leaves its capture row, marked incomplete. A big file cancelled before its hash is
   // ready stops without writing anything.
-  const claim = sha256File(path, size, ctx.signal).then((sha) => claimCapture(db, sha, size, shown, ctx, filterText, sel));
+  const hashed = sha256File(path, size, ctx.signal);
+  hashed.catch(() => undefined); // awaited through `claim`
+  const claim = hashed.then((sha) => claimCapture(db, sha, size, shown, ctx, filterText, sel));
   claim.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   if (size < HASH_ON_WORKER) await claim;
   let captureId: number | null = null;
@@ -343,7 +345,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   // the ones decoded, and a later ingest of the finished file would be skipped or doubled.
   // Nothing of such a read is kept.
   const after = await stat(path).catch(() => null);
-  if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino) {
+  if (!after || after.size !== before.size || after.ino !== before.ino || (after.mtimeMs !== before.mtimeMs && !(await sameBytes(path, size, await hashed, ctx.signal)))) {
     await db.tx(() => db.run('captureDelete', [id]));
     throw new CaptureFormatError(`${path}: the file changed while it was read (still being written?); nothing stored from it: ingest it again once it is complete`);
   }
@@ -406,6 +408,19 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   const outcome: FileOutcome = { path: shown, captureId: id, status, packets: summary?.packets ?? framesRead, flows: flowsStored, listeners: hits.length, added, ...(filter ? { filteredOut } : {}), warnings };
   if (stoppedBy) throw new StoppedIngest(outcome);
   return outcome;
+}
+
+/**
+ * A file whose modification time moved while it was read but whose size did not (a
+ * `touch`, a copy tool restoring times, a backup agent) is hashed again: the same bytes
+ * mean the read stands. Anything else is a changed file.
+ */
+async function sameBytes(path: string, size: number, sha: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    return (await sha256File(path, size, signal)) === sha;
+  } catch {
+    return false;
+  }
 }
 
 /** An ingest stopped by its job's cancel, after storing what it read as an incomplete capture. */
