@@ -9,7 +9,9 @@ export function fileProblem(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   switch (e.code) {
     case 'ENOENT':
-      return 'no such file';
+      // A name with bytes that are not UTF-8 reaches Node with each such byte replaced
+      // (U+FFFD), so the file it names is never found: say that, not just "no such file".
+      return typeof e.path === 'string' && e.path.includes('\uFFFD') ? NOT_UTF8 : 'no such file';
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
@@ -25,6 +27,8 @@ export function fileProblem(err: unknown): string {
       return e.code ? `${e.code}` : String(e.message);
   }
 }
+
+const NOT_UTF8 = "no such file: its name holds bytes that are not UTF-8, which Node replaces (with U+FFFD, shown as '\uFFFD') before the file can be opened; rename the file, or reach it through a link with a UTF-8 name";
 
 /** True when this process may write `path` (false on a read-only file, folder or mount: EACCES, EROFS). */
 export function canWrite(path: string): boolean {

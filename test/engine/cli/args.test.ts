@@ -5,11 +5,13 @@
  * be reopened; a refused named review is counted as refused; a broken import file is
  * reported once. The built CLI on real database files.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, parseTsv, portolan } from '../../support/cli';
+import { CAPTURES_DIR, REPO_ROOT } from '../../support/require';
 
 let dir = '';
 beforeAll(() => {
@@ -217,6 +219,16 @@ describe('file names that cannot be read', () => {
     const r = portolan(['ingest', long, '--db', dbFile('files')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`portolan: error: ${long}: the name is too long\n`);
+  });
+});
+
+describe('a file name that is not UTF-8', () => {
+  it('is named as such (Node receives it with U+FFFD in place of the bytes), not only "no such file"', () => {
+    const db = dbFile('utf8');
+    // The name is made and passed by the shell: a JS string cannot hold the byte 0xff.
+    const made = spawnSync('sh', ['-c', `cp "$1" "$(printf '%s/bad\\377name.pcap' "$2")" && "$5" "$3" ingest --db "$4" "$(printf '%s/bad\\377name.pcap' "$2")"`, 'sh', join(CAPTURES_DIR, 'zeek_smtp.pcap'), dir, join(REPO_ROOT, 'bin', 'portolan.js'), db, process.execPath], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(1);
+    expect(made.stderr).toMatch(/^portolan: error: .*bad\uFFFDname\.pcap: no such file: its name holds bytes that are not UTF-8, .*rename the file/);
   });
 });
 
