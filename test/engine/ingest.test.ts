@@ -139,7 +139,7 @@ describe('ingest job', () => {
     /** Runs an ingest of `path`, doing `act` once to the file while it is being read. */
     const ingestWhile = async (act: () => void): Promise<Awaited<ReturnType<typeof engine.jobs.wait>>> => {
       let done = false;
-      const on = (j: { progress?: { done: number; total?: number } | null }): void => {
+      const on = (j: JobSnapshot): void => {
         if (!done && j.progress && j.progress.done > 0 && j.progress.total && j.progress.done < j.progress.total) {
           done = true;
           act();

@@ -260,7 +260,7 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
   try {
     // The same config with the arguments rewritten: the result has the config's own type.
     const parsed = parseArgs({ ...config, args: positionals.length ? [...opts, '--', ...positionals] : opts, tokens: true });
-    refuseRepeated(parsed.tokens, options);
+    refuseRepeated(parsed.tokens ?? [], options);
     if (!config.tokens) delete (parsed as { tokens?: unknown }).tokens;
     return parsed as unknown as ReturnType<typeof parseArgs<T>>;
   } catch (err) {
