@@ -151,4 +151,39 @@ describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboa
     expect(status('192.0.2.10:21/tcp')).toBe('ignored');
     expect(pageErrors).toEqual([]);
   });
+  it('Inventory rows from the keyboard: j/k and arrows move, f flags with a reason, Esc on a review key changes nothing', async () => {
+    await page.goto(`${url}#/inventory`);
+    const rowOf = (port: number) => page.locator(`[data-testid="service-row"]:has(td[data-col="port"][data-value="${port}"])`);
+    await rowOf(21).waitFor({ timeout: 15_000 });
+    const focusedLabel = (): Promise<string> => page.evaluate('document.activeElement?.getAttribute("aria-label") ?? ""') as Promise<string>;
+    await rowOf(21).focus();
+    await page.keyboard.press('j');
+    expect(await focusedLabel()).toMatch(/^192\.0\.2\.10 port 22\/tcp/);
+    await page.keyboard.press('ArrowUp');
+    expect(await focusedLabel()).toMatch(/^192\.0\.2\.10 port 21\/tcp/);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('k');
+    expect(await focusedLabel()).toMatch(/port 21\/tcp, ignored/);
+
+    // f: the reason dialog at once; Enter flags it, the panel is gone, focus is on the row.
+    await page.keyboard.press('f');
+    await page.getByTestId('reason-dialog').waitFor();
+    await page.keyboard.type('cleartext ftp is back in use');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('service-detail').waitFor({ state: 'detached' });
+    await expect.poll(() => rowOf(21).getAttribute('data-status')).toBe('flagged');
+    await expect.poll(focusedLabel).toMatch(/port 21\/tcp, flagged/);
+    expect(await page.getByTestId('row-reviewed').textContent()).toBe('192.0.2.10:21/tcp: flagged');
+    expect(status('192.0.2.10:21/tcp')).toBe('flagged');
+    expect(portolan(['review', '192.0.2.10:21/tcp', '--history', '--db', db]).stdout).toContain('cleartext ftp is back in use');
+
+    // a, then Esc: nothing is changed, focus is back on the row.
+    await page.keyboard.press('a');
+    await page.getByTestId('reason-dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('service-detail').waitFor({ state: 'detached' });
+    await expect.poll(focusedLabel).toMatch(/port 21\/tcp, flagged/);
+    expect(status('192.0.2.10:21/tcp')).toBe('flagged');
+    expect(pageErrors).toEqual([]);
+  });
 });
