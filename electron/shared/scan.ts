@@ -109,6 +109,8 @@ export const ScanRun = z.object({
   filtered: z.number().int(),
   errors: z.number().int(),
   warnings: z.array(z.string()),
+  /** Why an incomplete run stopped (its job's final status, from the store); null otherwise or when unknown. */
+  stopReason: z.enum(['cancelled', 'failed', 'interrupted']).nullable(),
 });
 export type ScanRun = z.infer<typeof ScanRun>;
 

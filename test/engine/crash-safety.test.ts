@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, portolan } from '../support/cli';
+import { ensureBuilt, parseTsv, portolan } from '../support/cli';
 import { pcapFile, tcpFrame } from '../support/frames';
 import { canUseNetns, isRoot, REPO_ROOT, requireAllOf, requireOrSkip } from '../support/require';
 import { createTestNet, SERVER_PY, type TestNet } from './capture/netns';
@@ -154,6 +154,8 @@ describe('crash safety: kill -9', () => {
     expect(portolan(['services', '--db', db]).code).toBe(0);
     expect(await query(db, 'SELECT status FROM scan_runs')).toEqual([{ status: 'incomplete' }]);
     expect(await query(db, `SELECT kind, status FROM jobs`)).toEqual([{ kind: 'scan', status: 'interrupted' }]);
+    // `scans` says why the run is incomplete (the UI's run history reads the same field).
+    expect(parseTsv(portolan(['scans', '--db', db, '--format', 'tsv']).stdout)[0]).toMatchObject({ status: 'incomplete', stopped: 'interrupted' });
     expect(await one(db, 'SELECT count(*) FROM probe_results')).toBe(kept);
     expect(await integrity(db)).toBe('ok');
   }, 60_000);

@@ -49,7 +49,7 @@ function runRow(over: Partial<ScanRun>): ScanRun {
   return {
     id: 7, jobId: 'job7', targets: '192.0.2.0/24', excludes: '', ports: 'top:100', params: {}, startedBy: 'tester', startedHost: null, sourceAddr: null,
     startedAt: '2024-01-01T00:00:00.000Z', endedAt: null, status: 'running', addresses: '256', portCount: 100, probesTotal: TOTAL, probesDone: 0,
-    open: 0, closed: 0, filtered: 0, errors: 0, warnings: [], ...over,
+    open: 0, closed: 0, filtered: 0, errors: 0, warnings: [], stopReason: null, ...over,
   };
 }
 
@@ -333,6 +333,17 @@ describe('Scan view: one word for how a sweep ended', () => {
     expect(status.attributes('data-value')).toBe('incomplete');
     expect(status.attributes('title')).toMatch(/^Cancelled: stopped after 400 of 2,054 probes/);
     expect(w.text()).not.toMatch(/finished/);
+  });
+
+  it('a run this window never followed says why it stopped, from the stored job (engine restarted, another window)', async () => {
+    const f = fakeEngine();
+    f.runs.push(runRow({ id: 3, jobId: 'job-of-yesterday', status: 'incomplete', probesDone: 40, open: 1, closed: 39, endedAt: '2024-01-01T00:00:12.000Z', stopReason: 'interrupted' }));
+    f.runs.push(runRow({ id: 2, jobId: null, status: 'incomplete', probesDone: 10, endedAt: '2024-01-01T00:00:12.000Z' }));
+    const w = mountView(f);
+    await settle();
+    const cells = w.findAll('[data-testid="scan-run"] [data-col="status"]');
+    expect(cells.map((c) => c.text())).toEqual(['incomplete (interrupted) (40 / 2,054)', 'incomplete (10 / 2,054)']);
+    expect(cells[0]!.attributes('title')).toMatch(/^Interrupted: stopped after 40 of 2,054 probes/);
   });
 
   it('failed: the badge says failed', async () => {

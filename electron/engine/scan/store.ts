@@ -28,7 +28,11 @@ interface RunDb {
   filtered: number;
   errors: number;
   warnings_json: string;
+  /** The status of the job that ran it (jobs table), when that job is still recorded. */
+  job_status?: string | null;
 }
+
+const STOP_REASONS = new Set(['cancelled', 'failed', 'interrupted']);
 
 function parseJson<T>(text: string | null, fallback: T): T {
   try {
@@ -61,6 +65,7 @@ export function toScanRun(r: RunDb): ScanRun {
     filtered: r.filtered,
     errors: r.errors,
     warnings: parseJson<string[]>(r.warnings_json, []),
+    stopReason: r.status === 'incomplete' && r.job_status && STOP_REASONS.has(r.job_status) ? (r.job_status as NonNullable<ScanRun["stopReason"]>) : null,
   };
 }
 

@@ -18,9 +18,9 @@ export const SCAN_STATEMENTS = {
   // run another live process is still scanning.
   scanRunsInterrupt: `UPDATE scan_runs SET status = 'incomplete' WHERE status = 'running' AND (job_id IS NULL OR job_id IN (SELECT id FROM jobs WHERE status IN ('interrupted', 'failed', 'cancelled')))`,
   // (id)
-  scanRunById: `SELECT * FROM scan_runs WHERE id = ?`,
+  scanRunById: `SELECT r.*, j.status AS job_status FROM scan_runs r LEFT JOIN jobs j ON j.id = r.job_id WHERE r.id = ?`,
   // (limit)
-  scanRunsRecent: `SELECT * FROM scan_runs ORDER BY started_at DESC, id DESC LIMIT ?`,
+  scanRunsRecent: `SELECT r.*, j.status AS job_status FROM scan_runs r LEFT JOIN jobs j ON j.id = r.job_id ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
   // one row: (scan_id, host, port, proto, state, reason, rtt_us, banner, service, attempts, probed_at)
   // (scan_id, rows_json): rows_json is a JSON array of [host, port, state, reason, rtt_us,
   // banner, service, attempts, probed_at] — one statement per batch, the rows parsed on

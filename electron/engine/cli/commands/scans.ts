@@ -8,7 +8,7 @@ import { openEngine, parseCommandLine } from '../common';
 import { listFormat, listLimit, writeList } from '../listing';
 
 /** tsv columns, a stable contract: add at the end, never rename. */
-export const SCAN_RUN_COLUMNS = ['id', 'started_at', 'ended_at', 'status', 'started_by', 'source_addr', 'targets', 'ports', 'addresses', 'probes', 'open', 'closed', 'filtered', 'errors', 'probes_planned'] as const;
+export const SCAN_RUN_COLUMNS = ['id', 'started_at', 'ended_at', 'status', 'started_by', 'source_addr', 'targets', 'ports', 'addresses', 'probes', 'open', 'closed', 'filtered', 'errors', 'probes_planned', 'stopped'] as const;
 
 export const SCANS_HELP = `  portolan scans [--format table|tsv|json] [--limit N] [--db PATH]
       Connect-scan runs with their ids (the inventory's scan:N sources), who ran them,
@@ -44,6 +44,7 @@ export async function cmdScans(args: string[]): Promise<number> {
         filtered: r.filtered,
         errors: r.errors,
         probes_planned: r.probesTotal,
+        stopped: r.stopReason ?? '',
       })),
       'no scan runs (portolan scan TARGET --ports SPEC)',
     );
