@@ -65,7 +65,7 @@ export function toScanRun(r: RunDb): ScanRun {
     filtered: r.filtered,
     errors: r.errors,
     warnings: parseJson<string[]>(r.warnings_json, []),
-    stopReason: r.status === 'incomplete' && r.job_status && STOP_REASONS.has(r.job_status) ? (r.job_status as NonNullable<ScanRun["stopReason"]>) : null,
+    stopReason: r.status === 'incomplete' && r.job_status && STOP_REASONS.has(r.job_status) ? (r.job_status as NonNullable<ScanRun['stopReason']>) : null,
   };
 }
 
