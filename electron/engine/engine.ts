@@ -17,6 +17,7 @@ import type { AppInfo } from '../shared/contract';
 import type { JobSnapshot } from '../shared/model';
 import { ingestFiles } from './ingest/ingest';
 import { listServices } from './inventory/inventory';
+import { exportServices } from './inventory/export';
 import { InventoryService } from './inventory/service';
 import { JobManager } from './jobs/jobs';
 import { estimateScan, listScanRuns, scanResults, ScanService } from './scan';
@@ -73,6 +74,7 @@ export class Engine {
     this.handlers = {
       'app.info': async () => ({ name: 'Portolan', version: VERSION, dbPath: this.db.path, transport: this.opts.transport ?? 'memory', reviewer: this.inventory.actor }),
       'services.list': (q) => listServices(this.db, q),
+      'services.export': (q) => exportServices(this.db, q),
       'ingest.start': (input) => this.startIngest(input.paths, input.selection),
       'jobs.list': async () => this.jobs.list(),
       'jobs.cancel': async (input) => this.jobs.cancel(input.id),

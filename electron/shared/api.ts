@@ -2,7 +2,7 @@
  * The domain API the renderer sees, and how it is built over a transport. This file
  * imports no runtime code (types only), so the sandboxed preload can bundle it alone.
  */
-import type { AppInfo, EventChannel, EventPayload, IngestStart, RequestChannel, RequestOutput, ServiceControlResult, ServicesPage, ServicesQuery } from './contract';
+import type { AppInfo, EventChannel, EventPayload, IngestStart, RequestChannel, RequestOutput, ServiceControlResult, ServicesExportInput, ServicesPage, ServicesQuery } from './contract';
 import type { JobSnapshot } from './model';
 import type { ScanEstimate, ScanEstimateInput, ScanProgress, ScanResultRow, ScanResultsQuery, ScanRun, ScanStart, ScanStarted } from './scan';
 import type { CaptureInterfaces, CaptureProfile, CaptureSelectionInput, CaptureStart, CompiledFilter, FoundService } from './capture';
@@ -24,7 +24,7 @@ export type Subscribe = <E extends EventChannel>(event: E, listener: (payload: E
  */
 export interface PortolanApi {
   app: { info(): Promise<AppInfo> };
-  services: { list(query: ServicesQuery): Promise<ServicesPage> };
+  services: { list(query: ServicesQuery): Promise<ServicesPage>; export(query: ServicesExportInput): Promise<SnapshotExport> };
   ingest: { start(input: IngestStart): Promise<JobSnapshot> };
   jobs: { list(): Promise<JobSnapshot[]>; cancel(id: string): Promise<JobSnapshot> };
   review: {
@@ -73,7 +73,7 @@ export interface PortolanApi {
 export function buildApi(invoke: Invoke, subscribe: Subscribe): PortolanApi {
   return {
     app: { info: () => invoke('app.info', {}) },
-    services: { list: (query) => invoke('services.list', query) },
+    services: { list: (query) => invoke('services.list', query), export: (query) => invoke('services.export', query) },
     ingest: { start: (input) => invoke('ingest.start', input) },
     jobs: { list: () => invoke('jobs.list', {}), cancel: (id) => invoke('jobs.cancel', { id }) },
     review: { apply: (input) => invoke('review.apply', input), history: (id) => invoke('service.history', { id }), control: (id, note) => invoke('service.control', { id, note }) },

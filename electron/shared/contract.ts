@@ -57,6 +57,16 @@ export const ServicesQuery = z
   .strict();
 export type ServicesQuery = z.input<typeof ServicesQuery>;
 
+/**
+ * The whole of a services list as a file (the Inventory's "Export CSV"): the same filter
+ * and order as services.list, every matching row instead of a page. The columns are the
+ * CLI's (`portolan services --format csv|tsv`).
+ */
+export const ServicesExportInput = ServicesQuery.omit({ offset: true, limit: true })
+  .extend({ format: z.enum(['csv', 'tsv']).default('csv') })
+  .strict();
+export type ServicesExportInput = z.input<typeof ServicesExportInput>;
+
 export const ServicesPage = z.object({
   rows: z.array(ServiceRow),
   total: z.number().int(),
@@ -118,6 +128,7 @@ export type ServiceControlResult = z.infer<typeof ServiceControlResult>;
 export const requests = {
   'app.info': { input: Empty, output: AppInfo },
   'services.list': { input: ServicesQuery, output: ServicesPage },
+  'services.export': { input: ServicesExportInput, output: SnapshotExport },
   'ingest.start': { input: IngestStart, output: JobSnapshot },
   'jobs.list': { input: Empty, output: z.array(JobSnapshot) },
   'jobs.cancel': { input: JobRef, output: JobSnapshot },

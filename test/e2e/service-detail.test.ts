@@ -11,7 +11,7 @@
  *    a flagged service allows; it is ignored until an ISO UTC time.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -64,7 +64,7 @@ describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboa
       if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
     }
     ({ child: server, url } = await startServe(db, { PORTOLAN_USER: 'dave' }));
-    context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
+    context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000, acceptDownloads: true });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
     collectPageErrors(page, pageErrors);
@@ -184,6 +184,32 @@ describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboa
     await page.getByTestId('service-detail').waitFor({ state: 'detached' });
     await expect.poll(focusedLabel).toMatch(/port 21\/tcp, flagged/);
     expect(status('192.0.2.10:21/tcp')).toBe('flagged');
+    expect(pageErrors).toEqual([]);
+  });
+  it('Inventory: Export CSV saves every row of the current filter, the CLI csv for the same filter', async () => {
+    await page.goto(`${url}#/inventory`);
+    await page.locator('[data-testid="service-row"]').first().waitFor({ timeout: 15_000 });
+    const all = page.waitForEvent('download');
+    await page.getByTestId('export-csv').click();
+    const dl = await all;
+    expect(dl.suggestedFilename()).toMatch(/^portolan-services-\d{8}T\d{6}Z\.csv$/);
+    expect(readFileSync((await dl.path())!, 'utf8')).toBe(portolan(['services', '--db', db, '--format', 'csv']).stdout);
+
+    // Status flagged: only that row, and the file name says so.
+    await page.getByTestId('status-filter').selectOption('flagged');
+    await expect.poll(() => page.locator('[data-testid="service-row"]').count()).toBe(1);
+    const some = page.waitForEvent('download');
+    await page.getByTestId('export-csv').click();
+    const dl2 = await some;
+    expect(dl2.suggestedFilename()).toMatch(/^portolan-services-flagged-/);
+    const lines = readFileSync((await dl2.path())!, 'utf8').split('\r\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^192\.0\.2\.10,21,tcp,import,flagged,/);
+    // Nothing matches: nothing to export.
+    await page.getByTestId('search').fill('no such service anywhere');
+    await expect.poll(() => page.getByTestId('export-csv').isDisabled()).toBe(true);
+    await page.getByTestId('search').fill('');
+    await page.getByTestId('status-filter').selectOption('all');
     expect(pageErrors).toEqual([]);
   });
 });

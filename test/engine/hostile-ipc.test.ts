@@ -125,6 +125,7 @@ function baseInputs(): Record<RequestChannel, unknown[]> {
     'snapshots.take': [{ note: 'fuzz', by: 'fuzzer', scope: 'all' }],
     'snapshots.diff': [{ a: 1, b: 2 }],
     'snapshots.export': [{ id: 1, format: 'csv' }, { id: 1, format: 'json' }],
+    'services.export': [{ status: 'all', format: 'csv' }, { status: 'new', search: '22', sort: 'port', dir: 'desc', subnet: '198.51.100.0/24', format: 'tsv' }],
   } as Record<RequestChannel, unknown[]>;
 }
 

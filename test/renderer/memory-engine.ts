@@ -114,6 +114,8 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
         counts: { new: count('new'), approved: count('approved'), flagged: count('flagged'), gone: count('gone') },
       };
     },
+    // Canned (the engine's own export is tested in test/engine and the e2e): the query it was asked for, as text.
+    'services.export': (q) => ({ filename: `portolan-services.${q.format}`, mime: 'text/csv', encoding: 'utf8' as const, data: JSON.stringify(q) }),
     'ingest.start': () => {
       const job = jobSnapshot({ id: `job-${nextJob++}`, startedAt: new Date().toISOString() });
       jobs.set(job.id, job);

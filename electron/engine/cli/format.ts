@@ -5,10 +5,18 @@
 import type { ServiceRow } from '../../shared/model';
 
 /** Columns of `portolan services --format tsv|csv`, in order. */
-export const SERVICE_COLUMNS = ['host', 'port', 'proto', 'evidence', 'status', 'first_seen', 'last_seen', 'sources', 'service', 'confidence'] as const;
+export const SERVICE_COLUMNS = [
+  'host', 'port', 'proto', 'evidence', 'status', 'first_seen', 'last_seen', 'sources', 'service', 'confidence',
+  // Added later, at the end (what a review spreadsheet needs):
+  'flows', 'bytes', 'insecure', 'reason', 'owner', 'reviewed_by', 'reviewed_at', 'first_stored', 'hostnames', 'mac', 'banner',
+] as const;
 
 function cells(r: ServiceRow): string[] {
-  return [r.host, String(r.port), r.proto, r.evidence, r.status, r.firstSeen, r.lastSeen, r.sources.join(','), r.service ?? '', r.confidence];
+  return [
+    r.host, String(r.port), r.proto, r.evidence, r.status, r.firstSeen, r.lastSeen, r.sources.join(','), r.service ?? '', r.confidence,
+    String(r.flows), String(r.bytes), r.insecure ?? '', r.reason ?? '', r.owner ?? '', r.reviewedBy ?? '', r.reviewedAt ?? '', r.createdAt ?? '',
+    (r.hostnames ?? []).join(' '), r.mac ?? '', r.banner ?? '',
+  ];
 }
 
 /** TSV has no quoting: tabs and line breaks inside a value become spaces. */
