@@ -84,6 +84,10 @@ export const ServiceRow = z.object({
   hostnames: z.array(z.string()).optional(),
   mac: z.string().nullable().optional(),
   banner: z.string().nullable().optional(),
+  /** The rule (rules.id) that ignored or approved it, null when a review did or nothing has. */
+  ruleId: z.number().int().nullable().optional(),
+  /** An ignored service's end (ISO): the review's expiry, or its rule's; null when it has none. */
+  ignoreUntil: z.string().nullable().optional(),
 });
 export type ServiceRow = z.infer<typeof ServiceRow>;
 

@@ -296,6 +296,8 @@ export interface RowDb {
   hostnames: string;
   mac: string | null;
   banner: string | null;
+  rule_id: number | null;
+  ignore_until: number | null;
   sources: string | null;
   flows: number | null;
   bytes: number | null;
@@ -303,7 +305,8 @@ export interface RowDb {
 
 /** The columns of a full row; evidence totals come from correlated subqueries on the page only. */
 export const ROW_SELECT = `SELECT s.id, s.host, s.proto, s.port, s.evidence, s.confidence, s.status, s.service, s.first_seen_ms, s.last_seen_ms,
-       s.created_at, s.insecure, s.reason, s.owner, s.reviewed_by, s.reviewed_at, s.hostnames, s.mac, s.banner,
+       s.created_at, s.insecure, s.reason, s.owner, s.reviewed_by, s.reviewed_at, s.hostnames, s.mac, s.banner, s.rule_id,
+       CASE WHEN s.status <> 'ignored' THEN NULL WHEN s.rule_id IS NULL THEN s.ignore_until ELSE (SELECT r.expires_at FROM rules r WHERE r.id = s.rule_id) END AS ignore_until,
        (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT e.source_kind || ':' || e.source_id AS label FROM service_evidence e WHERE e.service_id = s.id ORDER BY e.last_seen_ms)) AS sources,
        (SELECT SUM(e.flows) FROM service_evidence e WHERE e.service_id = s.id) AS flows,
        (SELECT SUM(e.bytes) FROM service_evidence e WHERE e.service_id = s.id) AS bytes
@@ -364,5 +367,7 @@ export function toRow(r: RowDb): ServiceRow {
     hostnames: r.hostnames ? r.hostnames.split(' ') : [],
     mac: r.mac,
     banner: r.banner,
+    ruleId: r.rule_id,
+    ignoreUntil: r.ignore_until === null ? null : isoMs(r.ignore_until),
   };
 }
