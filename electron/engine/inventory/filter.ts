@@ -4,7 +4,7 @@
  * and a subnet becomes a range on the indexed host_key.
  */
 import type { ServiceFilter } from '../../shared/inventory';
-import { keyRange } from './hostkey';
+import { excludesIpv4, keyRange, MAPPED_HI, MAPPED_LO } from './hostkey';
 
 export interface WhereSql {
   /** `WHERE …` or '' when nothing narrows. */
@@ -37,6 +37,10 @@ export function filterWhere(f: FilterInput, alias = 's'): WhereSql {
     } else {
       where.push(`${a}.host_key BETWEEN ? AND ?`);
       params.push(r.lo, r.hi);
+      if (excludesIpv4(r)) {
+        where.push(`${a}.host_key NOT BETWEEN ? AND ?`);
+        params.push(MAPPED_LO, MAPPED_HI);
+      }
     }
   }
   if (f.port !== undefined) {

@@ -29,9 +29,12 @@ export class AddressError extends Error {
 }
 
 /**
- * An address as the inventory stores it: IPv4 dotted quad, IPv6 in RFC 5952 form
- * (IPv4-mapped as `::ffff:a.b.c.d`, §5). Throws AddressError on anything else,
- * including IPv4 written with leading zeros or fewer than four parts.
+ * An address as the inventory stores it: IPv4 dotted quad, IPv6 in RFC 5952 form. An
+ * IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, a dual-stack socket's view of an IPv4
+ * peer) is that IPv4 host and is stored as its dotted quad, so one host is one entry
+ * whichever way a tool wrote it (the scanner already resolves it so). Throws
+ * AddressError on anything else, including IPv4 written with leading zeros or fewer
+ * than four parts.
  */
 export function normalizeHost(text: string): string {
   const t = text.trim();
@@ -40,7 +43,7 @@ export function normalizeHost(text: string): string {
   const a = ipaddr.parse(t);
   if (a.kind() === 'ipv4') return a.toString();
   const v6 = a as ipaddr.IPv6;
-  if (v6.isIPv4MappedAddress()) return `::ffff:${v6.toIPv4Address().toString()}`;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
   return v6.toRFC5952String();
 }
 
@@ -49,6 +52,41 @@ export interface KeyRange {
   text: string;
   lo: string;
   hi: string;
+}
+
+/**
+ * A host text as the inventory keeps it: an IPv4-mapped IPv6 address (from a capture
+ * of a dual-stack socket, an import) becomes its IPv4 dotted quad; anything else is
+ * returned as given (already normalised by its decoder or importer).
+ */
+export function plainHost(host: string): string {
+  if (host.length < 9 || !/^::ffff:/i.test(host)) return host;
+  try {
+    const a = ipaddr.parse(host);
+    return a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address().toString() : host;
+  } catch {
+    return host;
+  }
+}
+
+/** The keys of IPv4 hosts: ::ffff:0:0/96. */
+export const MAPPED_LO = '00000000000000000000ffff00000000';
+export const MAPPED_HI = '00000000000000000000ffffffffffff';
+
+/**
+ * True when `r` is an IPv6 block that reaches beyond ::ffff:0:0/96 and so would take in
+ * the IPv4 hosts keyed inside it (`::/0`, `::/64`): such a block means IPv6 hosts only,
+ * so callers leave the IPv4 keys out. A block inside ::ffff:0:0/96 (written as IPv4 or
+ * as `::ffff:10.0.0.0/104`) is IPv4 and keeps them.
+ */
+export function excludesIpv4(r: KeyRange): boolean {
+  return r.text.includes(':') && r.lo <= MAPPED_HI && r.hi >= MAPPED_LO && (r.lo < MAPPED_LO || r.hi > MAPPED_HI);
+}
+
+/** True when host key `k` lies in range `r`, IPv4 keys left out of IPv6-only blocks (excludesIpv4). */
+export function inKeyRange(k: string, r: KeyRange): boolean {
+  if (k < r.lo || k > r.hi) return false;
+  return !(k >= MAPPED_LO && k <= MAPPED_HI && excludesIpv4(r));
 }
 
 /** The host_key range of an address or a CIDR subnet. Throws AddressError when invalid. */

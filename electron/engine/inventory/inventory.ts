@@ -13,7 +13,7 @@ import type { Db } from '../store/db';
 import { STATEMENTS } from '../store/statements';
 import { filterWhere } from './filter';
 import { staleCutoff } from './gone';
-import { hostKey } from './hostkey';
+import { hostKey, plainHost } from './hostkey';
 import { insecureLabel } from './insecure';
 import { activeRules, applyRule, firstMatch, type RuleRow } from './rules';
 import { setObserved } from './transition';
@@ -107,7 +107,12 @@ export function chooseService(
  * return depends on what else of its host was seen, so order matters), the sightings are
  * merged one by one instead. Either way the result is that of merging them one by one.
  */
-export async function recordSightings(db: Db, kind: SourceKind, sourceId: number, sightings: Sighting[], nowMs = Date.now()): Promise<RecordResult> {
+export async function recordSightings(db: Db, kind: SourceKind, sourceId: number, given: Sighting[], nowMs = Date.now()): Promise<RecordResult> {
+  // One host is one entry: an IPv4-mapped IPv6 address is its IPv4 host (hostkey.ts).
+  const sightings = given.map((s) => {
+    const h = plainHost(s.host);
+    return h === s.host ? s : { ...s, host: h };
+  });
   const out: Required<RecordResult> = { added: 0, updated: 0, queued: [], returned: 0 };
   const ctx: MergeContext = { db, kind, sourceId, nowMs, rules: null, out };
   const rounds: Sighting[][] = [];

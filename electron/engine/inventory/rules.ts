@@ -13,7 +13,7 @@ import type { Rule, RuleInput } from '../../shared/inventory';
 import { RuleInput as RuleInputSchema } from '../../shared/inventory';
 import type { Proto } from '../../shared/model';
 import type { Db } from '../store/db';
-import { keyRange } from './hostkey';
+import { excludesIpv4, inKeyRange, keyRange, MAPPED_HI, MAPPED_LO } from './hostkey';
 import { setReview } from './transition';
 
 export interface RuleRow {
@@ -45,7 +45,7 @@ export class RuleError extends Error {
 }
 
 export function ruleMatches(r: RuleRow, c: Candidate): boolean {
-  if (r.lo_key !== null && r.hi_key !== null && (c.hostKey < r.lo_key || c.hostKey > r.hi_key)) return false;
+  if (r.lo_key !== null && r.hi_key !== null && !inKeyRange(c.hostKey, { text: r.subnet ?? r.host ?? '', lo: r.lo_key, hi: r.hi_key })) return false;
   if (r.port !== null && r.port !== c.port) return false;
   if (r.proto !== null && r.proto !== c.proto) return false;
   if (r.kind === 'approve' && c.insecure && r.port === null) return false;
@@ -131,6 +131,10 @@ export async function saveRule(db: Db, input: RuleInput, actor: string, now = Da
       if (range) {
         where.push('host_key BETWEEN ? AND ?');
         params.push(range.lo, range.hi);
+        if (excludesIpv4(range)) {
+          where.push('host_key NOT BETWEEN ? AND ?');
+          params.push(MAPPED_LO, MAPPED_HI);
+        }
       }
       if (row.port !== null) {
         where.push('port = ?');

@@ -19,6 +19,7 @@ import {
   type CompensatingControl,
   type EvidenceBySource,
   type Flag,
+  type Ignore,
   type ImportSource,
   type JsonValue,
   type ScanSource,
@@ -50,6 +51,7 @@ export async function buildContent(db: Db, o: BuildOptions): Promise<SnapshotCon
   const reviews = await db.all<Row>('snapReviews');
   const tags = await hostTags(db);
   const controls = services.length && 'compensating_control' in services[0]! ? await latestControls(db) : null;
+  const ruleEnds = services.length && 'rule_id' in services[0]! ? await ruleExpiries(db) : null;
 
   // Hosts: every address with a service, plus names and MAC wherever a row knows them.
   const hostMap = new Map<string, SnapshotHost>();
@@ -69,7 +71,8 @@ export async function buildContent(db: Db, o: BuildOptions): Promise<SnapshotCon
     h.hostnames.sort();
     h.tags = [...new Set(h.tags)].sort();
   }
-  hosts.sort((a, b) => cmp(hostKey(a.address), hostKey(b.address)));
+  // Ties of the key (one host stored as IPv4 and as IPv4-mapped IPv6 by an older version) go by the text.
+  hosts.sort((a, b) => cmp(hostKey(a.address), hostKey(b.address)) || cmp(a.address, b.address));
   const wanted = new Set(hosts.map((h) => h.address));
 
   const evBy = groupBy(evidence, (e) => int(e.service_id));
@@ -108,10 +111,11 @@ export async function buildContent(db: Db, o: BuildOptions): Promise<SnapshotCon
       flag: flagOf(s, status, d),
       insecure: insecureOf(s),
       ...(controls ? { compensatingControl: controlOf(s, controls.get(id)) } : {}),
+      ...(ruleEnds ? { ignore: ignoreOf(s, status, ruleEnds) } : {}),
     });
   }
   // Already in host_key, proto, port order from SQL; sort again so the order never rests on a query plan.
-  out.sort((a, b) => cmp(hostKey(a.host), hostKey(b.host)) || cmp(a.proto, b.proto) || a.port - b.port);
+  out.sort((a, b) => cmp(hostKey(a.host), hostKey(b.host)) || cmp(a.host, b.host) || cmp(a.proto, b.proto) || a.port - b.port);
 
   return {
     meta: {
@@ -211,6 +215,28 @@ function flagOf(s: Row, status: string, d: Decision | undefined): Flag | null {
   if (d?.flag) return { reason: str(d.flag.reason), flaggedBy: str(d.flag.actor), flaggedAt: isoUtc(int(d.flag.at)) };
   if (s.reason === undefined) return null;
   return { reason: str(s.reason), flaggedBy: str(s.reviewed_by), flaggedAt: isoOrNull(s.reviewed_at) ?? '' };
+}
+
+/** Every rule's expiry (ms or null) by id, deleted ones included: an ignore names the rule that made it. */
+async function ruleExpiries(db: Db): Promise<Map<number, number | null>> {
+  const m = new Map<number, number | null>();
+  if (!(await tableExists(db, 'rules'))) return m;
+  for (const r of await db.query<Row>('SELECT id, expires_at FROM rules')) m.set(int(r.id), typeof r.expires_at === 'number' ? r.expires_at : null);
+  return m;
+}
+
+/** An ignored service's ignore as the services row records it now (reason, who, when, until, rule). */
+function ignoreOf(s: Row, status: string, ruleEnds: Map<number, number | null>): Ignore | null {
+  if (status !== 'ignored') return null;
+  const rule = typeof s.rule_id === 'number' ? s.rule_id : null;
+  const end = rule !== null ? (ruleEnds.get(rule) ?? null) : typeof s.ignore_until === 'number' ? s.ignore_until : null;
+  return {
+    reason: str(s.reason),
+    ignoredBy: strOrNull(s.reviewed_by) ?? (rule !== null ? `rule:${rule}` : ''),
+    ignoredAt: isoOrNull(s.reviewed_at) ?? isoUtc(int(s.status_changed_at)),
+    until: end === null ? null : isoUtc(end),
+    rule,
+  };
 }
 
 /** The latest compensating-control event of each service (who recorded the note, when). */

@@ -135,7 +135,7 @@ function controlSummary(controls: ControlResult[]): string {
 }
 
 function controlSection(c: ControlResult): string {
-  const list = c.items.length ? serviceTable(c.items, c.itemsCaption, true) : c.itemsCaption ? `<p class="empty">${esc(c.itemsCaption)}: none.</p>` : '';
+  const list = c.items.length ? serviceTable(c.items, c.itemsCaption) : c.itemsCaption ? `<p class="empty">${esc(c.itemsCaption)}: none.</p>` : '';
   return `<div class="control ${c.status}">
 <div class="head"><span class="cid">${esc(c.id)}</span><span class="badge st-${c.status}">${STATUS_TEXT[c.status]}</span></div>
 <h3>${esc(c.title)}</h3>
@@ -145,23 +145,33 @@ ${list}
 </div>`;
 }
 
-function serviceTable(items: SnapshotService[], caption: string, compact: boolean): string {
+/** The compensating control recorded for a service (`portolan control`), or the one its insecure mark carries. */
+function controlNote(s: SnapshotService): string | null {
+  return s.compensatingControl?.note ?? s.insecure?.compensatingControl ?? null;
+}
+
+/**
+ * A control's list of services. A list holding insecure services (PCI DSS 1.2.6) has a
+ * compensating-control column, so the reader sees which ones are covered.
+ */
+function serviceTable(items: SnapshotService[], caption: string): string {
   const LIMIT = 200;
   const shown = items.slice(0, LIMIT);
+  const withControl = items.some((s) => s.insecure);
   const rows = shown
     .map(
       (s) =>
-        `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge(s.status)}</td>${cell(s.insecure?.protocol)}${cell(compact ? (s.approval?.justification ?? s.flag?.reason) : s.approval?.justification)}${compact ? '' : cell(s.insecure?.compensatingControl)}</tr>`,
+        `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge(s.status)}</td>${cell(s.insecure?.protocol)}${cell(s.approval?.justification ?? s.flag?.reason ?? s.ignore?.reason)}${withControl ? cell(controlNote(s) ?? 'none recorded') : ''}</tr>`,
     )
     .join('');
   const more = items.length > LIMIT ? `<p class="muted">… and ${items.length - LIMIT} more; the full list is in section 4 and in the CSV export.</p>` : '';
-  return `<table><caption>${esc(caption)} (${items.length})</caption><thead><tr><th>Host</th><th>Port</th><th>Service</th><th>Status</th><th>Insecure</th><th>${compact ? 'Justification / reason' : 'Justification'}</th>${compact ? '' : '<th>Compensating control</th>'}</tr></thead><tbody>${rows}</tbody></table>${more}`;
+  return `<table><caption>${esc(caption)} (${items.length})</caption><thead><tr><th>Host</th><th>Port</th><th>Service</th><th>Status</th><th>Insecure</th><th>Justification / reason</th>${withControl ? '<th>Compensating control</th>' : ''}</tr></thead><tbody>${rows}</tbody></table>${more}`;
 }
 
 function changes(r: ReportInput): string {
-  if (!r.prev || !r.diff) return '<p class="empty">This is the first snapshot in this database: there is no earlier baseline to compare with.</p>';
+  if (!r.prev || !r.diff) return `<p class="empty">This is the first snapshot of scope <span class="mono">${esc(r.doc.snapshot.meta.scope)}</span> in this database: there is no earlier baseline of the same scope to compare with.</p>`;
   const d = r.diff;
-  const head = `<p>Compared with snapshot #${esc(r.prev.snapshot.meta.id)} taken ${esc(when(r.prev.snapshot.meta.takenAt))} (seal <span class="mono">${esc(r.prev.seal.sha256.slice(0, 16))}…</span>). Scope of that snapshot: <span class="mono">${esc(r.prev.snapshot.meta.scope)}</span>.</p>${d.warnings.map((w) => `<p class="st-attention"><strong>Caution:</strong> ${esc(w)}.</p>`).join('')}`;
+  const head = `<p>Compared with snapshot #${esc(r.prev.snapshot.meta.id)} taken ${esc(when(r.prev.snapshot.meta.takenAt))} (seal <span class="mono">${esc(r.prev.seal.sha256.slice(0, 16))}…</span>), the latest earlier snapshot of the same scope, <span class="mono">${esc(r.prev.snapshot.meta.scope)}</span>.</p>${d.warnings.map((w) => `<p class="st-attention"><strong>Caution:</strong> ${esc(w)}.</p>`).join('')}`;
   if (d.same) return `${head}<p><strong>No change</strong>: the same hosts and services, with the same status, service names and approvals.</p>`;
   const hostRows = [...d.hosts.new.map((h) => [h, 'new']), ...d.hosts.gone.map((h) => [h, 'gone'])].map(([h, c]) => `<tr><td class="mono">${esc(h)}</td><td>${badge(c!)}</td></tr>`).join('');
   const svcRows = [
@@ -189,7 +199,7 @@ function hostLine(h: SnapshotHost | undefined, address: string): string {
 function insecureCell(s: SnapshotService): string {
   const note = s.compensatingControl?.note ?? s.insecure?.compensatingControl ?? null;
   const by = s.compensatingControl?.recordedBy ? ` (${s.compensatingControl.recordedBy}${s.compensatingControl.recordedAt ? ` ${when(s.compensatingControl.recordedAt)}` : ''})` : '';
-  if (s.insecure) return `${s.insecure.protocol}${note ? ` — control: ${note}${by}` : ''}`;
+  if (s.insecure) return `${s.insecure.protocol}${note ? ` — control: ${note}${by}` : ' — no control recorded'}`;
   return note ? `not insecure — control: ${note}${by}` : '';
 }
 
@@ -209,13 +219,15 @@ function inventory(doc: SealedSnapshot): string {
       ? `${s.approval.justification} — owner ${s.approval.owner ?? '?'}; approved by ${s.approval.approvedBy} ${when(s.approval.approvedAt)}`
       : s.flag
         ? `Flagged: ${s.flag.reason} — ${s.flag.flaggedBy} ${when(s.flag.flaggedAt)}`
-        : '';
+        : s.ignore
+          ? `Ignored: ${s.ignore.reason} — ${s.ignore.ignoredBy} ${when(s.ignore.ignoredAt)}; until ${s.ignore.until ? when(s.ignore.until) : 'no end'}${s.ignore.rule !== null ? ` (rule ${s.ignore.rule})` : ''}`
+          : '';
     rows.push(
       `<tr><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge(s.status)}</td>${cell(s.confidence === 'certain' ? s.evidence : `${s.evidence} (${s.confidence})`)}<td class="mono t">${stamp(s.firstSeen)}<br>${stamp(s.lastSeen)}</td>${cell(evidence)}${cell(review)}${cell(insecureCell(s))}</tr>`,
     );
   }
   const cols = '<col>'.repeat(8);
-  return `<table class="inv"><colgroup>${cols}</colgroup><thead><tr><th>Port</th><th>Service</th><th>Status</th><th>Evidence</th><th>First / last seen</th><th>Sources</th><th>Approval / flag</th><th>Insecure</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="inv"><colgroup>${cols}</colgroup><thead><tr><th>Port</th><th>Service</th><th>Status</th><th>Evidence</th><th>First / last seen</th><th>Sources</th><th>Review (approval, flag, ignore)</th><th>Insecure, control</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function provenance(doc: SealedSnapshot): string {

@@ -31,14 +31,14 @@ caption { text-align: left; font-weight: 700; padding: 0 0 1.5mm; font-size: 9pt
 th, td { text-align: left; vertical-align: top; padding: 1.4mm 2mm; border-bottom: 1px solid var(--rule); overflow-wrap: break-word; word-break: normal; }
 .nw { white-space: nowrap; }
 table.inv { table-layout: fixed; }
-table.inv col:nth-child(1) { width: 10%; }
-table.inv col:nth-child(2) { width: 10%; }
-table.inv col:nth-child(3) { width: 11%; }
-table.inv col:nth-child(4) { width: 10%; }
-table.inv col:nth-child(5) { width: 17%; }
-table.inv col:nth-child(6) { width: 13%; }
-table.inv col:nth-child(7) { width: 21%; }
-table.inv col:nth-child(8) { width: 8%; }
+table.inv col:nth-child(1) { width: 8%; }
+table.inv col:nth-child(2) { width: 9%; }
+table.inv col:nth-child(3) { width: 9%; }
+table.inv col:nth-child(4) { width: 9%; }
+table.inv col:nth-child(5) { width: 15%; }
+table.inv col:nth-child(6) { width: 12%; }
+table.inv col:nth-child(7) { width: 22%; }
+table.inv col:nth-child(8) { width: 16%; }
 table.inv td.t { font-size: 7.8pt; }
 td .wrap { overflow-wrap: anywhere; }
 thead th { background: var(--band); border-bottom: 1.5px solid #b9c2ce; font-size: 8pt; text-transform: uppercase; letter-spacing: .04em; color: #3b4757; }

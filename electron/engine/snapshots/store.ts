@@ -81,8 +81,14 @@ export async function getSnapshot(db: Db, id: number): Promise<{ row: SnapshotRo
 }
 
 /** The snapshot taken before `id`, if any. */
+/**
+ * The snapshot a report compares `id` with: the latest earlier one of the same scope
+ * (a tag:CDE baseline is compared with the previous tag:CDE one, never with a whole-
+ * inventory snapshot taken in between). The seal chain itself links every snapshot in
+ * order, whatever its scope (snapPrev).
+ */
 export async function previousOf(db: Db, id: number): Promise<{ row: Pick<SnapshotRow, 'id' | 'sha256' | 'canonical_json'>; doc: SealedSnapshot } | null> {
-  const row = await db.get<Pick<SnapshotRow, 'id' | 'sha256' | 'canonical_json'>>('snapPrev', [id]);
+  const row = await db.get<Pick<SnapshotRow, 'id' | 'sha256' | 'canonical_json'>>('snapPrevSameScope', [id]);
   return row ? { row, doc: JSON.parse(row.canonical_json) as SealedSnapshot } : null;
 }
 

@@ -57,6 +57,18 @@ export interface Flag {
   flaggedAt: string;
 }
 
+/** Why an ignored service is ignored: the review's or the rule's reason, who, when, until when. */
+export interface Ignore {
+  reason: string;
+  /** The reviewer, or `rule:N` when a rule ignored it. */
+  ignoredBy: string;
+  ignoredAt: string;
+  /** When it comes back to the review queue (the review's expiry or its rule's); null: never. */
+  until: string | null;
+  /** The rule (rules.id, also in the snapshot's `rules`) that ignored it; null when a review did. */
+  rule: number | null;
+}
+
 export interface Insecure {
   /** Why it is insecure, e.g. `telnet (cleartext)`. */
   protocol: string;
@@ -95,6 +107,11 @@ export interface SnapshotService {
    * (their seal covers what they hold, so they still verify); null when no note.
    */
   compensatingControl?: CompensatingControl | null;
+  /**
+   * Added after compensatingControl, the same way: set on an ignored service (null on
+   * others); absent in snapshots sealed before it.
+   */
+  ignore?: Ignore | null;
 }
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };

@@ -79,13 +79,20 @@ function singular(label: string): string {
 function byHost(a: Obj, b: Obj): number {
   const x = hostKey(String(a.address));
   const y = hostKey(String(b.address));
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (x !== y) return x < y ? -1 : 1;
+  return textOrder(String(a.address), String(b.address));
+}
+
+/** Ties of the host key (IPv4 and its IPv4-mapped IPv6 form) go by the address text, as build.ts sorts them. */
+function textOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function byService(a: Obj, b: Obj): number {
   const x = hostKey(String(a.host));
   const y = hostKey(String(b.host));
   if (x !== y) return x < y ? -1 : 1;
+  if (a.host !== b.host) return textOrder(String(a.host), String(b.host));
   if (a.proto !== b.proto) return String(a.proto) < String(b.proto) ? -1 : 1;
   return Number(a.port) - Number(b.port);
 }

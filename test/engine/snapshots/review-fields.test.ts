@@ -1,0 +1,138 @@
+/**
+ * What a snapshot says about reviews and where its baseline comes from, on a real SQLite
+ * file through the inventory's own write API: an ignored service carries its reason, who,
+ * when, until when and rule (JSON, CSV, report); the report's changes section compares
+ * with the previous snapshot of the same scope; PCI DSS 1.2.6 lists each insecure
+ * service with its compensating control. And one host is one entry: IPv4-mapped IPv6
+ * addresses are stored as IPv4, an older database holding both forms still seals and
+ * verifies, and an IPv6 block (`::/0`) in a rule or filter never takes in IPv4 hosts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { listServices, recordSightings } from '../../../electron/engine/inventory/inventory';
+import { applyReview } from '../../../electron/engine/inventory/review';
+import { saveRule } from '../../../electron/engine/inventory/rules';
+import { snapshotCsv, SNAPSHOT_CSV_COLUMNS } from '../../../electron/engine/snapshots/export-csv';
+import { reportHtml } from '../../../electron/engine/snapshots/exports';
+import { listSnapshots, takeSnapshot } from '../../../electron/engine/snapshots/store';
+import { verifyDocument } from '../../../electron/engine/snapshots/verify';
+import type { Db } from '../../../electron/engine/store/db';
+import { captureId, sight } from '../inventory/support';
+import { BASE, freshDb, seed, T0 } from './fixture';
+
+const opened: Db[] = [];
+async function open(): Promise<Db> {
+  const db = await freshDb();
+  opened.push(db);
+  return db;
+}
+afterEach(async () => {
+  for (const db of opened.splice(0)) await db.close().catch(() => undefined);
+});
+
+const NOW = Date.UTC(2026, 0, 10);
+const idOf = async (db: Db, host: string, port: number, proto = 'tcp'): Promise<number> =>
+  (await db.query<{ id: number }>('SELECT id FROM services WHERE host = ? AND port = ? AND proto = ?', [host, port, proto]))[0]!.id;
+
+describe('ignored services in a snapshot', () => {
+  it('carry reason, who, when, until and rule in the JSON, the CSV and the report; the seal verifies', async () => {
+    const db = await open();
+    await db.tx(async () =>
+      recordSightings(db, 'capture', await captureId(db), [sight({ host: '192.0.2.30', port: 123, proto: 'udp' }), sight({ host: '192.0.2.30', port: 5223 }), sight({ host: '192.0.2.30', port: 22 })], NOW - 5000),
+    );
+    const until = new Date(NOW + 30 * 86_400_000).toISOString();
+    await applyReview(db, { ids: [await idOf(db, '192.0.2.30', 123, 'udp')], action: 'ignore', reason: 'NTP pool noise', expiresAt: until }, 'carol', NOW - 4000);
+    const { rule } = await saveRule(db, { kind: 'ignore', port: 5223, reason: 'push notifications', expiresAt: new Date(NOW + 86_400_000 * 90).toISOString() }, 'dave', NOW - 3000);
+    const { doc } = await takeSnapshot(db, { by: 'erin', nowMs: NOW });
+    expect(verifyDocument(doc).ok).toBe(true);
+    const svc = (port: number) => doc.snapshot.services.find((s) => s.port === port)!;
+    expect(svc(123).ignore).toEqual({ reason: 'NTP pool noise', ignoredBy: 'carol', ignoredAt: new Date(NOW - 4000).toISOString().replace('Z', '+00:00'), until: until.replace('Z', '+00:00'), rule: null });
+    expect(svc(5223).ignore).toMatchObject({ reason: 'push notifications', ignoredBy: `rule:${rule.id}`, until: new Date(NOW + 86_400_000 * 90).toISOString().replace('Z', '+00:00'), rule: rule.id });
+    expect(svc(22).ignore).toBeNull();
+
+    const lines = snapshotCsv(doc).split('\r\n');
+    const head = lines[0]!.split(',');
+    expect(head.slice(-5)).toEqual(['ignore_reason', 'ignored_by', 'ignored_at', 'ignored_until', 'ignore_rule']);
+    expect(head).toEqual([...SNAPSHOT_CSV_COLUMNS]);
+    const row123 = lines.find((l) => l.startsWith('192.0.2.30,udp,123,'))!.split(',');
+    expect(row123.slice(-5)).toEqual(['NTP pool noise', 'carol', new Date(NOW - 4000).toISOString().replace('Z', '+00:00'), until.replace('Z', '+00:00'), '']);
+    expect(lines.find((l) => l.startsWith('192.0.2.30,tcp,5223,'))!.split(',').at(-1)).toBe(String(rule.id));
+
+    const { html } = await reportHtml(db, 1, NOW);
+    expect(html).toContain('Ignored: NTP pool noise — carol');
+    expect(html).toContain(`Ignored: push notifications — rule:${rule.id}`);
+    expect(html).toContain(`(rule ${rule.id})`);
+  });
+});
+
+describe('the report baseline', () => {
+  it('is the previous snapshot of the same scope, for the changes section and the 35-day check', async () => {
+    const db = await open();
+    await seed(db, BASE);
+    await takeSnapshot(db, { scope: '192.0.2.0/24', nowMs: T0 + 86_400_000 });
+    await takeSnapshot(db, { scope: 'all', nowMs: T0 + 2 * 86_400_000 });
+    await takeSnapshot(db, { scope: '192.0.2.0/24', nowMs: T0 + 40 * 86_400_000 });
+    const { html } = await reportHtml(db, 3, T0 + 41 * 86_400_000);
+    expect(html).toMatch(/Compared with snapshot #1 taken [^)]+\), the latest earlier snapshot of the same scope, <span class="mono">subnet:192\.0\.2\.0\/24<\/span>/);
+    expect(html).not.toMatch(/Caution:/);
+    expect(html).toMatch(/Previous snapshot taken 39 days earlier — more than the 35 days/);
+    // The all-scope one has no earlier all-scope baseline.
+    expect((await reportHtml(db, 2, T0 + 41 * 86_400_000)).html).toMatch(/first snapshot of scope <span class="mono">all<\/span>/);
+  });
+
+  it('PCI DSS 1.2.6 shows each insecure service with its compensating control or "none recorded"', async () => {
+    const db = await open();
+    await seed(db, [...BASE, { host: '192.0.2.11', port: 21, service: 'ftp' }]);
+    await db.query(`UPDATE services SET compensating_control = 'FTP reachable from the jump host only' WHERE port = 21`);
+    await takeSnapshot(db, { nowMs: NOW });
+    const { html } = await reportHtml(db, 1, NOW);
+    const section = html.slice(html.indexOf('<span class="cid">PCI DSS v4.0 1.2.6'), html.indexOf('<span class="cid">PCI DSS v4.0 2.2.4'));
+    expect(section).toContain('<th>Compensating control</th>');
+    expect(section).toMatch(/192\.0\.2\.11<\/td><td class="mono">tcp\/21<\/td>.*FTP reachable from the jump host only/);
+    expect(section).toMatch(/192\.0\.2\.9<\/td><td class="mono">tcp\/23<\/td>.*none recorded/);
+  });
+});
+
+describe('one host is one entry', () => {
+  it('an IPv4-mapped IPv6 sighting is stored as its IPv4 host', async () => {
+    const db = await open();
+    const cap = await db.tx(async () => captureId(db));
+    await db.tx(async () => recordSightings(db, 'capture', cap, [sight({ host: '192.0.2.40', port: 80 }), sight({ host: '::ffff:192.0.2.40', port: 80 }), sight({ host: '::FFFF:c000:228', port: 443 })], NOW));
+    expect(await db.query('SELECT host, port FROM services ORDER BY port')).toEqual([
+      { host: '192.0.2.40', port: 80 },
+      { host: '192.0.2.40', port: 443 },
+    ]);
+  });
+
+  it('an older database holding both forms of one host seals a snapshot that verifies', async () => {
+    const db = await open();
+    await seed(db, [{ host: '192.0.2.10', port: 22 }, { host: '::ffff:192.0.2.10', port: 22 }, { host: '::ffff:192.0.2.10', port: 80 }, { host: '192.0.2.10', port: 443 }]);
+    const { doc } = await takeSnapshot(db, { nowMs: NOW });
+    expect(verifyDocument(doc)).toMatchObject({ ok: true, problems: [] });
+    expect((await listSnapshots(db))[0]!.seal).toBe('intact');
+    expect(doc.snapshot.hosts.map((h) => h.address)).toEqual(['192.0.2.10', '::ffff:192.0.2.10']);
+  });
+
+  it('an IPv6 block means IPv6 hosts: ::/0 in a rule or a filter leaves IPv4 alone; ::ffff:0:0/96 is IPv4', async () => {
+    const db = await open();
+    await db.tx(async () =>
+      recordSightings(db, 'capture', await captureId(db), [sight({ host: '192.0.2.50', port: 21 }), sight({ host: '2001:db8::50', port: 21 }), sight({ host: '::1', port: 21 })], NOW),
+    );
+    expect((await listServices(db, { subnet: '::/0' })).rows.map((r) => r.host)).toEqual(['::1', '2001:db8::50']);
+    expect((await listServices(db, { subnet: '::/64' })).rows.map((r) => r.host)).toEqual(['::1']);
+    expect((await listServices(db, { subnet: '::ffff:192.0.2.0/120' })).rows.map((r) => r.host)).toEqual(['192.0.2.50']);
+    expect((await listServices(db, { subnet: '192.0.2.0/24' })).rows.map((r) => r.host)).toEqual(['192.0.2.50']);
+    const { applied } = await saveRule(db, { kind: 'ignore', subnet: '::/0', reason: 'all v6 noise' }, 'a', NOW);
+    expect(applied).toBe(2);
+    expect(await db.query('SELECT host, status FROM services ORDER BY host_key')).toEqual([
+      { host: '::1', status: 'ignored' },
+      { host: '192.0.2.50', status: 'new' },
+      { host: '2001:db8::50', status: 'ignored' },
+    ]);
+    // A new IPv4 sighting is not caught by the rule either (first-sighting matching).
+    await db.tx(async () => recordSightings(db, 'capture', await captureId(db), [sight({ host: '192.0.2.51', port: 21 }), sight({ host: '2001:db8::51', port: 21 })], NOW));
+    expect(await db.query(`SELECT host, status FROM services WHERE host LIKE '%51'`)).toEqual([
+      { host: '192.0.2.51', status: 'new' },
+      { host: '2001:db8::51', status: 'ignored' },
+    ]);
+  });
+});
