@@ -287,6 +287,33 @@ describe('ingest job', () => {
     expect(list.stdout).toMatch(/198\.51\.100\.2\t443\ttcp\thandshake/);
   });
 
+  it('a capture dated in the future (a wrong clock) is stored at the ingest time: it cannot keep a service gone', () => {
+    const db = join(dir, 'future-clock.db');
+    const hs = (tsUs: number, port: number): Rec[] => [
+      { tsUs, data: tcpFrame({ src: '192.0.2.1', dst: '198.51.100.70', sport: 40001, dport: port, flags: 'S' }) },
+      { tsUs: tsUs + 1, data: tcpFrame({ src: '198.51.100.70', dst: '192.0.2.1', sport: port, dport: 40001, flags: 'SA', ack: 1001 }) },
+    ];
+    const file = (name: string, recs: Rec[]): string => {
+      const p = join(dir, name);
+      writeFileSync(p, pcapFile(recs));
+      return p;
+    };
+    const nowUs = Date.now() * 1000;
+    expect(portolan(['ingest', '--db', db, file('clock-1.pcap', hs(nowUs - 86_400e6, 443))]).code).toBe(0);
+    expect(portolan(['review', '198.51.100.70:443/tcp', '--approve', '--reason', 'web', '--owner', 'web team', '--db', db]).code).toBe(0);
+    // Year 2103 on the same host.
+    const ahead = portolan(['ingest', '--db', db, file('clock-2106.pcap', hs(4_200_000_000e6, 22))]);
+    expect(ahead.code, ahead.stderr).toBe(0);
+    expect(ahead.stderr).toMatch(/1 listening service was seen by packets dated after this computer's clock .* the inventory records it at the time of this ingest/);
+    const rows = parseTsv(portolan(['services', '--db', db, '--format', 'tsv']).stdout);
+    const ssh = rows.find((r) => r.port === '22')!;
+    expect(Date.parse(ssh.last_seen!)).toBeLessThanOrEqual(Date.now());
+    expect(rows.find((r) => r.port === '443')?.status).toBe('approved');
+    // Seen again now: still approved (a 2106 sighting would have made every later one look old).
+    expect(portolan(['ingest', '--db', db, file('clock-3.pcap', hs(Date.now() * 1000, 443))]).code).toBe(0);
+    expect(parseTsv(portolan(['services', '--db', db, '--format', 'tsv']).stdout).find((r) => r.port === '443')?.status).toBe('approved');
+  });
+
   it('packets without a capture time (pcapng Simple Packet Blocks) take the previous time, or the file time, never 1970', () => {
     // A Simple Packet Block: type 3 | total length | original length | data (padded) | total length.
     const spb = (data: Uint8Array): Buffer => {

@@ -378,6 +378,9 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   const finished = db.tx(async () => {
     const r = await recordSightings(db, 'capture', id, hits.map(hitSighting));
     added = r.added;
+    if (r.future) {
+      warnings.push(`${r.future} listening ${r.future === 1 ? 'service was' : 'services were'} seen by packets dated after this computer's clock (the capture's clock was wrong, or its timestamps damaged); the inventory records ${r.future === 1 ? 'it' : 'them'} at the time of this ingest`);
+    }
     await db.run('captureFinish', [
       summary?.format ?? null,
       (summary?.linktypes ?? []).join(','),

@@ -49,6 +49,8 @@ export interface RecordResult {
   /** Ids of services that entered the queue (`new` after the rules ran). */
   queued?: number[];
   returned?: number;
+  /** Sightings dated after `nowMs` (a wrong clock, a damaged timestamp), stored at `nowMs`. */
+  future?: number;
 }
 
 const CONF_RANK: Record<Confidence, number> = { certain: 3, high: 2, medium: 1, low: 0 };
@@ -113,7 +115,17 @@ export async function recordSightings(db: Db, kind: SourceKind, sourceId: number
     const h = plainHost(s.host);
     return h === s.host ? s : { ...s, host: h };
   });
-  const out: Required<RecordResult> = { added: 0, updated: 0, queued: [], returned: 0 };
+  const out: Required<RecordResult> = { added: 0, updated: 0, queued: [], returned: 0, future: 0 };
+  // A sighting cannot be later than now: one dated in the future (a capture from a machine
+  // whose clock was wrong, a damaged timestamp) would outrank every real sighting after it,
+  // and a service it made gone could never return. It is stored at now, and counted.
+  for (let i = 0; i < sightings.length; i++) {
+    const s = sightings[i]!;
+    if (s.lastSeenMs > nowMs || s.firstSeenMs > nowMs) {
+      out.future++;
+      sightings[i] = { ...s, firstSeenMs: Math.min(s.firstSeenMs, nowMs), lastSeenMs: Math.min(s.lastSeenMs, nowMs) };
+    }
+  }
   const ctx: MergeContext = { db, kind, sourceId, nowMs, rules: null, out };
   const rounds: Sighting[][] = [];
   const times = new Map<string, number>();
