@@ -39,7 +39,7 @@ const MAX_TEXT = 512;
 export const ServicesQuery = z
   .object({
     status: StatusFilter.default('all'),
-    /** Free text matched against host, port, service and status. */
+    /** Free text matched against host, port, service, status, protocol, evidence, insecure mark, owner, review reason, host names and banner. */
     search: z.string().max(MAX_TEXT).default(''),
     sort: SortKey.default('host'),
     dir: z.enum(['asc', 'desc']).default('asc'),

@@ -60,8 +60,8 @@ export function filterWhere(f: FilterInput, alias = 's'): WhereSql {
   if (search) {
     const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const low = search.toLowerCase();
-    where.push(`(${a}.host LIKE ? ESCAPE '\\' OR CAST(${a}.port AS TEXT) = ? OR ${a}.service LIKE ? ESCAPE '\\' OR ${a}.status = ? OR ${a}.proto = ? OR ${a}.evidence = ? OR ${a}.insecure = ? OR ${a}.owner LIKE ? ESCAPE '\\')`);
-    params.push(like, search, like, low, low, low, low, like);
+    where.push(`(${a}.host LIKE ? ESCAPE '\\' OR CAST(${a}.port AS TEXT) = ? OR ${a}.service LIKE ? ESCAPE '\\' OR ${a}.status = ? OR ${a}.proto = ? OR ${a}.evidence = ? OR ${a}.insecure = ? OR ${a}.owner LIKE ? ESCAPE '\\' OR ${a}.reason LIKE ? ESCAPE '\\' OR ${a}.hostnames LIKE ? ESCAPE '\\' OR ${a}.banner LIKE ? ESCAPE '\\')`);
+    params.push(like, search, like, low, low, low, low, like, like, like, like);
   }
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
