@@ -5,10 +5,11 @@
  * editor who recomputes every hash; the chain to the database copy (`verifyAgainstDb`)
  * does, as long as the database itself was not rewritten (docs/snapshots.md).
  */
+import ipaddr from 'ipaddr.js';
 import { hostKey } from '../inventory/hostkey';
 import { hashOf } from './canonical';
 import { rootOf } from './seal';
-import { CANONICALIZATION, SEAL_ALGORITHM, serviceKey } from './types';
+import { CANONICALIZATION, FORMAT, FORMAT_VERSION, SEAL_ALGORITHM, serviceKey } from './types';
 
 export interface Problem {
   /** What is affected: `host 192.0.2.10`, `service 192.0.2.10 tcp/22`, `meta`, `seal`, … */
@@ -145,6 +146,7 @@ export function verifyDocument(doc: unknown): VerifyReport {
     compareItems('sources', all, (s) => (typeof s.id === 'string' ? s.id : null), items?.sources, itemProblems);
   }
   crossCheckHosts(snap.hosts, snap.services, itemProblems);
+  itemProblems.push(...structureProblems(meta, snap.hosts, snap.services));
   report.hosts = Array.isArray(snap.hosts) ? snap.hosts.length : 0;
   report.services = Array.isArray(snap.services) ? snap.services.length : 0;
 
@@ -164,6 +166,49 @@ export function verifyDocument(doc: unknown): VerifyReport {
   }
   report.ok = problems.length === 0;
   return report;
+}
+
+const STATUSES = new Set(['new', 'approved', 'flagged', 'ignored', 'gone']);
+const CONFIDENCES = new Set(['certain', 'high', 'medium', 'low']);
+const HEX64_OR_NULL = (v: unknown): boolean => v === null || (typeof v === 'string' && HEX64.test(v));
+const ISO = (v: unknown): boolean => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v));
+
+/**
+ * What no snapshot Portolan seals can hold, whatever the hashes say: another format or
+ * a version this code does not read, an id that is not a positive integer, a time that
+ * is not one, a host that is not an address, a port outside 0-65535, a status or
+ * confidence that does not exist. (A document edited and re-hashed throughout passes the
+ * hash checks offline; it still has to be a snapshot.)
+ */
+function structureProblems(meta: unknown, hosts: unknown, services: unknown): Problem[] {
+  const out: Problem[] = [];
+  const bad = (where: string, what: string): void => void out.push({ where, what });
+  if (isObj(meta)) {
+    if (meta.format !== FORMAT) bad('meta', `meta.format is ${JSON.stringify(meta.format)}, not ${JSON.stringify(FORMAT)}: not a Portolan snapshot`);
+    else if (meta.formatVersion !== FORMAT_VERSION) bad('meta', `meta.formatVersion is ${JSON.stringify(meta.formatVersion)}: this Portolan reads version ${FORMAT_VERSION}`);
+    if (!(typeof meta.id === 'number' && Number.isSafeInteger(meta.id) && meta.id >= 1)) bad('meta', `meta.id is ${JSON.stringify(meta.id)}, not a snapshot number (a positive integer)`);
+    if (!ISO(meta.takenAt)) bad('meta', `meta.takenAt is ${JSON.stringify(meta.takenAt)}, not an ISO 8601 time`);
+    if (!HEX64_OR_NULL(meta.prevSha256)) bad('meta', 'meta.prevSha256 is not a SHA-256 (64 hex digits) or null');
+    for (const k of ['takenBy', 'note', 'scope'] as const) if (typeof meta[k] !== 'string') bad('meta', `meta.${k} is not text`);
+  } else if (meta !== undefined) bad('meta', 'meta is not an object');
+  if (Array.isArray(hosts)) {
+    for (const h of hosts) {
+      if (!isObj(h) || typeof h.address !== 'string') continue; // named by compareItems
+      if (!ipaddr.isValid(h.address)) bad(`host ${h.address}`, `host ${JSON.stringify(h.address)} is not an IP address`);
+    }
+  }
+  if (Array.isArray(services)) {
+    for (const s of services) {
+      if (!isObj(s) || typeof s.host !== 'string' || typeof s.proto !== 'string' || typeof s.port !== 'number') continue;
+      const where = `service ${serviceKey(s as { host: string; proto: string; port: number })}`;
+      if (!(Number.isInteger(s.port) && s.port >= 0 && s.port <= 65535)) bad(where, `${where}: port ${s.port} is not 0-65535`);
+      if (s.proto !== 'tcp' && s.proto !== 'udp') bad(where, `${where}: protocol ${JSON.stringify(s.proto)} is not tcp or udp`);
+      if (!STATUSES.has(String(s.status))) bad(where, `${where}: status ${JSON.stringify(s.status)} is not one of ${[...STATUSES].join(', ')}`);
+      if (!CONFIDENCES.has(String(s.confidence))) bad(where, `${where}: confidence ${JSON.stringify(s.confidence)} is not one of ${[...CONFIDENCES].join(', ')}`);
+      for (const k of ['firstSeen', 'lastSeen', 'statusSince'] as const) if (!ISO(s[k])) bad(where, `${where}: ${k} is ${JSON.stringify(s[k])}, not an ISO 8601 time`);
+    }
+  }
+  return out;
 }
 
 /**

@@ -14,6 +14,8 @@ import { saveRule } from '../../../electron/engine/inventory/rules';
 import { snapshotCsv, SNAPSHOT_CSV_COLUMNS } from '../../../electron/engine/snapshots/export-csv';
 import { reportHtml } from '../../../electron/engine/snapshots/exports';
 import { listSnapshots, takeSnapshot } from '../../../electron/engine/snapshots/store';
+import { sealContent } from '../../../electron/engine/snapshots/seal';
+import type { SnapshotContent } from '../../../electron/engine/snapshots/types';
 import { verifyDocument } from '../../../electron/engine/snapshots/verify';
 import type { Db } from '../../../electron/engine/store/db';
 import { captureId, sight } from '../inventory/support';
@@ -134,5 +136,33 @@ describe('one host is one entry', () => {
       { host: '192.0.2.51', status: 'new' },
       { host: '2001:db8::51', status: 'ignored' },
     ]);
+  });
+});
+
+describe('offline verify of a document edited and re-hashed throughout', () => {
+  it('still refuses what no snapshot can hold: another format or version, a bad id, port, status or time', async () => {
+    const db = await open();
+    await seed(db, BASE);
+    const { doc } = await takeSnapshot(db, { nowMs: NOW });
+    const resealed = (edit: (c: SnapshotContent) => void): ReturnType<typeof verifyDocument> => {
+      const content = JSON.parse(JSON.stringify(doc.snapshot)) as SnapshotContent;
+      edit(content);
+      return verifyDocument(sealContent(content));
+    };
+    expect(resealed(() => undefined)).toMatchObject({ ok: true, problems: [] });
+    const cases: Array<[(c: SnapshotContent) => void, RegExp]> = [
+      [(c) => void ((c.meta as { format: string }).format = 'other'), /meta\.format is "other", not "portolan-snapshot": not a Portolan snapshot/],
+      [(c) => void ((c.meta as { formatVersion: number }).formatVersion = 2), /meta\.formatVersion is 2: this Portolan reads version 1/],
+      [(c) => void ((c.meta as { id: unknown }).id = '2'), /meta\.id is "2", not a snapshot number/],
+      [(c) => void (c.meta.id = -1), /meta\.id is -1, not a snapshot number/],
+      [(c) => void (c.services[0]!.port = 70000), /port 70000 is not 0-65535/],
+      [(c) => void (c.services[0]!.status = 'bogus'), /status "bogus" is not one of new, approved, flagged, ignored, gone/],
+      [(c) => void (c.services[0]!.lastSeen = 'yesterday'), /lastSeen is "yesterday", not an ISO 8601 time/],
+    ];
+    for (const [edit, problem] of cases) {
+      const r = resealed(edit);
+      expect(r.ok, String(problem)).toBe(false);
+      expect(r.problems.map((p) => p.what).join('\n')).toMatch(problem);
+    }
   });
 });
