@@ -99,6 +99,8 @@ export const HistoryEvent = z.object({
   /** A user name, `portolan` for the engine itself, or `rule:N` for a rule. */
   actor: z.string(),
   at: z.string(),
+  /** An ignore's end as decided (ISO; the review's expiry or the rule's), null: no end or not an ignore. */
+  until: z.string().nullable().optional(),
 });
 export type HistoryEvent = z.infer<typeof HistoryEvent>;
 

@@ -65,7 +65,7 @@ export function activeRules(db: Db, now: number): Promise<RuleRow[]> {
 /** Applies a rule to one `new` service (call inside a transaction). */
 export async function applyRule(db: Db, r: RuleRow, id: number, now: number): Promise<void> {
   const to = r.kind === 'ignore' ? 'ignored' : 'approved';
-  await setReview(db, id, 'new', to, r.kind, { reason: r.reason, owner: r.kind === 'approve' ? r.owner : null, actor: `rule:${r.id}`, ruleId: r.id }, now);
+  await setReview(db, id, 'new', to, r.kind, { reason: r.reason, owner: r.kind === 'approve' ? r.owner : null, actor: `rule:${r.id}`, ruleId: r.id, historyUntil: r.expires_at }, now);
 }
 
 export function ruleOut(r: RuleRow, now: number): Rule {

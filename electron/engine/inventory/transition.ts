@@ -13,12 +13,14 @@ export interface ReviewFields {
   actor: string;
   ruleId?: number | null;
   ignoreUntil?: number | null;
+  /** What the history records as the ignore's end when it differs from ignoreUntil (a rule's expiry). */
+  historyUntil?: number | null;
 }
 
 /** An analyst's (or a rule's) decision: status plus the review shown on the row. */
 export async function setReview(db: Db, id: number, from: ServiceStatus | null, to: ServiceStatus, action: HistoryAction, f: ReviewFields, now: number): Promise<void> {
   await db.run('invSetReview', [to, f.reason, f.owner, f.actor, now, f.ruleId ?? null, f.ignoreUntil ?? null, now, id]);
-  await db.run('reviewInsert', [id, action, from, to, f.reason, f.owner, f.actor, now]);
+  await db.run('reviewInsertDecision', [id, action, from, to, f.reason, f.owner, f.actor, now, to === 'ignored' ? (f.historyUntil ?? f.ignoreUntil ?? null) : null]);
 }
 
 /** gone / returned: the engine's own observation; the review (reason, owner) is kept. */

@@ -453,4 +453,14 @@ CREATE VIEW flows AS SELECT
 FROM flow_batches b, json_each(b.rows) j;
 `,
   },
+  {
+    version: 10,
+    name: 'ignore end in the review history',
+    sql: `
+-- An ignore event records until when it holds (ms; NULL: no end, and on every other
+-- event), so the history says "ignored until …" as it was decided: the review's expiry,
+-- or the rule's when a rule ignored it. The services row keeps the one in force.
+ALTER TABLE reviews ADD COLUMN until INTEGER;
+`,
+  },
 ];

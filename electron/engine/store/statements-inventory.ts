@@ -62,7 +62,7 @@ export const INVENTORY_STATEMENTS = {
   // (id)
   invById: `SELECT id, host, host_key, proto, port, status, prev_status, reason, owner, rule_id, ignore_until, insecure FROM services WHERE id = ?`,
   // (service_id)
-  invHistory: `SELECT id, service_id, action, status_from, status_to, reason, owner, actor, at FROM reviews WHERE service_id = ? ORDER BY at, id`,
+  invHistory: `SELECT id, service_id, action, status_from, status_to, reason, owner, actor, at, until FROM reviews WHERE service_id = ? ORDER BY at, id`,
   // (host_key)
   invHostEvents: `SELECT r.id, r.service_id, r.action, r.status_from, r.status_to, r.reason, r.owner, r.actor, r.at, s.port, s.proto
     FROM reviews r JOIN services s ON s.id = r.service_id WHERE s.host_key = ? ORDER BY r.at DESC, r.id DESC LIMIT 1000`,

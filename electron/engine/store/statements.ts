@@ -50,6 +50,8 @@ export const STATEMENTS = {
       bytes = bytes + excluded.bytes`,
   // (service_id, action, status_from, status_to, reason, owner, actor, at)
   reviewInsert: `INSERT INTO reviews (service_id, action, status_from, status_to, reason, owner, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  // An analyst's or a rule's decision, with an ignore's end: (service_id, action, from, to, reason, owner, actor, at, until)
+  reviewInsertDecision: `INSERT INTO reviews (service_id, action, status_from, status_to, reason, owner, actor, at, until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // (rows_json): rows of evidenceUpsert's values, at most one per (service, source, evidence)
   evidenceUpsertMany: `INSERT INTO service_evidence (service_id, source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes)
     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each(?1) WHERE true
