@@ -62,7 +62,7 @@ export interface ControlResult {
 
 const DAY = 86_400_000;
 
-function plural(n: number, one: string, many = `${one}s`): string {
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 

@@ -4,7 +4,7 @@
  * banners and service names come from the network and may be hostile.
  */
 import type { SnapshotDiff } from '../../shared/snapshots';
-import { controlsOf, metricsOf, type ControlResult } from './controls';
+import { controlsOf, metricsOf, plural, type ControlResult } from './controls';
 import { REPORT_CSS } from './report-style';
 import type { SealedSnapshot, SnapshotHost, SnapshotService } from './types';
 
@@ -173,16 +173,17 @@ function changes(r: ReportInput): string {
   const d = r.diff;
   const head = `<p>Compared with snapshot #${esc(r.prev.snapshot.meta.id)} taken ${esc(when(r.prev.snapshot.meta.takenAt))} (seal <span class="mono">${esc(r.prev.seal.sha256.slice(0, 16))}…</span>), the latest earlier snapshot of the same scope, <span class="mono">${esc(r.prev.snapshot.meta.scope)}</span>.</p>${d.warnings.map((w) => `<p class="st-attention"><strong>Caution:</strong> ${esc(w)}.</p>`).join('')}`;
   if (d.same) return `${head}<p><strong>No change</strong>: the same hosts and services, with the same status, service names and approvals.</p>`;
-  const hostRows = [...d.hosts.new.map((h) => [h, 'new']), ...d.hosts.gone.map((h) => [h, 'gone'])].map(([h, c]) => `<tr><td class="mono">${esc(h)}</td><td>${badge(c!)}</td></tr>`).join('');
+  const dropped = '<span class="badge">no longer listed</span>';
+  const hostRows = [...d.hosts.new.map((h) => [h, 'new']), ...d.hosts.gone.map((h) => [h, 'gone'])].map(([h, c]) => `<tr><td class="mono">${esc(h)}</td><td>${c === 'new' ? badge('new') : dropped}</td></tr>`).join('');
   const svcRows = [
     ...d.services.new.map((s) => `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge('new')}</td><td>${dash}</td><td>${dash}</td><td>${esc(s.status)}</td></tr>`),
-    ...d.services.gone.map((s) => `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge('gone')}</td><td>${dash}</td><td>${esc(s.status)}</td><td>${dash}</td></tr>`),
+    ...d.services.gone.map((s) => `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${dropped}</td><td>${dash}</td><td>${esc(s.status)}</td><td>${dash}</td></tr>`),
     ...d.services.changed.flatMap((s) =>
       s.changes.map((c) => `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td><span class="badge">changed</span></td><td class="mono">${esc(c.field)}</td>${cell(c.before)}${cell(c.after)}</tr>`),
     ),
   ].join('');
   return `${head}
-<p>${d.hosts.new.length} new host(s), ${d.hosts.gone.length} gone; ${d.services.new.length} new service(s), ${d.services.gone.length} gone, ${d.services.changed.length} changed.</p>
+<p>${plural(d.hosts.new.length, 'new host')}, ${d.hosts.gone.length} no longer in the snapshot; ${plural(d.services.new.length, 'new service')}, ${d.services.gone.length} no longer in the snapshot (not listening, or out of scope: not the status <em>gone</em>), ${d.services.changed.length} changed.</p>
 ${hostRows ? `<table><caption>Hosts</caption><thead><tr><th>Host</th><th>Change</th></tr></thead><tbody>${hostRows}</tbody></table>` : ''}
 ${svcRows ? `<table><caption>Services</caption><thead><tr><th>Host</th><th>Port</th><th>Service</th><th>Change</th><th>Field</th><th>Before</th><th>After</th></tr></thead><tbody>${svcRows}</tbody></table>` : ''}`;
 }
@@ -214,7 +215,7 @@ function inventory(doc: SealedSnapshot): string {
       last = s.host;
       rows.push(`<tr class="hostrow"><td colspan="8">${hostLine(hosts.get(s.host), s.host)}</td></tr>`);
     }
-    const evidence = s.sources.map((e) => `${e.source} ${e.evidence}${e.flows ? ` (${e.flows} flows)` : ''}`).join('; ');
+    const evidence = s.sources.map((e) => `${e.source} ${e.evidence}${e.flows ? ` (${plural(e.flows, 'flow')})` : ''}`).join('; ');
     const review = s.approval
       ? `${s.approval.justification} — owner ${s.approval.owner ?? '?'}; approved by ${s.approval.approvedBy} ${when(s.approval.approvedAt)}`
       : s.flag
@@ -271,7 +272,7 @@ function sealSection(doc: SealedSnapshot): string {
 <p class="hash">${esc(doc.seal.sha256)}</p>
 <dl class="meta">
 <dt>Previous seal</dt><dd class="mono">${doc.snapshot.meta.prevSha256 ? esc(doc.snapshot.meta.prevSha256) : 'none (first snapshot)'}</dd>
-<dt>Items sealed</dt><dd>meta, rules, ${Object.keys(it.hosts).length} host(s), ${Object.keys(it.services).length} service(s), ${Object.keys(it.sources).length} evidence source(s)</dd>
+<dt>Items sealed</dt><dd>meta, rules, ${plural(Object.keys(it.hosts).length, 'host')}, ${plural(Object.keys(it.services).length, 'service')}, ${plural(Object.keys(it.sources).length, 'evidence source')}</dd>
 </dl>
 <p class="muted">To check: <span class="mono">portolan snapshot verify snapshot-${esc(doc.snapshot.meta.id)}.json</span> on the JSON export (works offline and names any altered host, service or section); add <span class="mono">--db PATH</span> to check it against the database copy and its chain. A plain hash proves integrity only against edits that do not recompute it; the chain to the database catches a recomputed file.</p>
 </div>`;
