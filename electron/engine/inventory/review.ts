@@ -92,7 +92,7 @@ interface EventDb {
 }
 
 function eventOut(e: EventDb) {
-  return { id: e.id, serviceId: e.service_id, action: e.action, from: e.status_from, to: e.status_to, reason: e.reason, owner: e.owner, actor: e.actor, at: isoMs(e.at), until: e.until === null ? null : isoMs(e.until) };
+  return { id: e.id, serviceId: e.service_id, action: e.action, from: e.status_from, to: e.status_to, reason: e.reason, owner: e.owner, actor: e.actor, at: isoMs(e.at), until: e.until == null ? null : isoMs(e.until) };
 }
 
 export async function serviceHistory(db: Db, id: number): Promise<ServiceHistory> {

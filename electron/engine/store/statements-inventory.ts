@@ -64,7 +64,7 @@ export const INVENTORY_STATEMENTS = {
   // (service_id)
   invHistory: `SELECT id, service_id, action, status_from, status_to, reason, owner, actor, at, until FROM reviews WHERE service_id = ? ORDER BY at, id`,
   // (host_key)
-  invHostEvents: `SELECT r.id, r.service_id, r.action, r.status_from, r.status_to, r.reason, r.owner, r.actor, r.at, s.port, s.proto
+  invHostEvents: `SELECT r.id, r.service_id, r.action, r.status_from, r.status_to, r.reason, r.owner, r.actor, r.at, r.until, s.port, s.proto
     FROM reviews r JOIN services s ON s.id = r.service_id WHERE s.host_key = ? ORDER BY r.at DESC, r.id DESC LIMIT 1000`,
   // (service_id)
   invEvidence: `SELECT source_kind, source_id, evidence, confidence, first_seen_ms, last_seen_ms, flows, bytes FROM service_evidence WHERE service_id = ? ORDER BY last_seen_ms, source_kind, source_id`,
