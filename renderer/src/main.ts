@@ -8,6 +8,7 @@ import { createApp } from 'vue';
 import App from './App.vue';
 import { getPlatform } from './platform/bridge';
 import { PlatformKey } from './platform/inject';
+import { fatalText } from './lib/fatal';
 import './styles.css';
 
 function showFatal(err: unknown): void {
@@ -18,7 +19,7 @@ function showFatal(err: unknown): void {
   const title = document.createElement('h1');
   title.textContent = 'Portolan cannot start';
   const msg = document.createElement('p');
-  msg.textContent = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  msg.textContent = fatalText(err);
   box.append(title, msg);
   root.replaceChildren(box);
 }

@@ -85,7 +85,7 @@ describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboa
     const panel = page.getByTestId('service-detail');
     await panel.waitFor();
     expect(await focusedTestId(page)).toBe('detail-close');
-    expect(await panel.getAttribute('data-status')).toBe('approved');
+    await expect.poll(() => panel.getAttribute('data-status')).toBe('approved');
     expect(await page.getByTestId('detail-reason').textContent()).toBe('admin ssh from the jump host, CHG-1');
     expect(await page.getByTestId('detail-owner').textContent()).toBe('ops');
     const actions = () => panel.locator('.svc-detail-actions button').allTextContents();
@@ -138,7 +138,7 @@ describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboa
     await row.click();
     const panel = page.getByTestId('service-detail');
     await panel.waitFor();
-    expect(await panel.getAttribute('data-status')).toBe('flagged');
+    await expect.poll(() => panel.getAttribute('data-status')).toBe('flagged');
     expect(await panel.locator('.svc-detail-actions button').allTextContents()).toEqual(['Approve', 'Edit flag', 'Ignore', 'Reopen']);
     await page.getByTestId('detail-ignore').click();
     await page.getByTestId('reason-input').fill('decommissioned next month');

@@ -22,6 +22,7 @@ import {
   type CaptureProfile,
   type FoundService,
   type SnapshotSummary,
+  type Rule,
 } from '../../electron/shared';
 import { EventHub } from '../../renderer/src/platform/wire-client';
 import type { Connection, ConnectionState, Platform } from '../../renderer/src/platform/types';
@@ -29,6 +30,8 @@ import type { Connection, ConnectionState, Platform } from '../../renderer/src/p
 export interface MemoryEngine {
   platform: Platform;
   rows: ServiceRow[];
+  /** Rules as saved (rules.save keeps them; rules.delete returns the services they ignore to the queue). */
+  rules: Rule[];
   jobs: Map<string, JobSnapshot>;
   calls: Array<{ channel: RequestChannel; input: unknown }>;
   emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void;
@@ -78,6 +81,7 @@ function hostKey(h: string): string {
 
 export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
   const rows = [...seed];
+  const rules: Rule[] = [];
   const jobs = new Map<string, JobSnapshot>();
   const calls: MemoryEngine['calls'] = [];
   const failures = new Map<RequestChannel, { name: string; message: string }>();
@@ -97,6 +101,9 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       const hit = rows.filter(
         (r) =>
           (q.status === 'all' || r.status === q.status || (q.status === 'listening' && r.status !== 'gone')) &&
+          (q.insecure === undefined || !!r.insecure === q.insecure) &&
+          (q.port === undefined || r.port === q.port) &&
+          (q.proto === undefined || r.proto === q.proto) &&
           (!q.since || Date.parse(r.createdAt ?? r.firstSeen) >= Date.parse(q.since)) &&
           (!needle || [r.host, String(r.port), r.service ?? '', r.status].some((v) => v.toLowerCase().includes(needle))),
       );
@@ -137,11 +144,26 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       for (const r of hit) Object.assign(r, { status: to[input.action], reason: input.reason, owner: input.owner ?? null, reviewedBy: 'tester' });
       return { changed: hit.length, skipped: 0, ids: hit.map((r) => r.id) };
     },
-    'rules.list': () => [],
-    'rules.save': () => {
-      throw Object.assign(new Error('rules are not kept by the memory engine'), { name: 'Unsupported' });
+    'rules.list': () => rules,
+    // Kept, not applied: a rule saved here acts on nothing (the engine's rules are tested in test/engine).
+    'rules.save': (input) => {
+      const rule: Rule = { id: rules.length ? Math.max(...rules.map((r) => r.id)) + 1 : 1, kind: input.kind, host: input.host ?? null, subnet: input.subnet ?? null, port: input.port ?? null, proto: input.proto ?? null, reason: input.reason, owner: input.owner ?? null, expiresAt: input.expiresAt ?? null, createdBy: 'tester', createdAt: new Date().toISOString(), hits: 0, active: true };
+      rules.push(rule);
+      return { rule, applied: 0 };
     },
-    'rules.delete': ({ id }) => ({ id, released: 0 }),
+    'rules.delete': ({ id }) => {
+      const at = rules.findIndex((r) => r.id === id);
+      if (at < 0) throw Object.assign(new Error(`no rule with id ${id}`), { name: 'NotFound' });
+      const [gone] = rules.splice(at, 1);
+      let released = 0;
+      for (const r of rows) {
+        if (r.ruleId === id && r.status === 'ignored' && gone!.kind === 'ignore') {
+          Object.assign(r, { status: 'new', ruleId: null, ignoreUntil: null });
+          released++;
+        }
+      }
+      return { id, released };
+    },
     'service.history': ({ id }) => {
       const service = rows.find((r) => r.id === id);
       if (!service) throw Object.assign(new Error(`no service ${id}`), { name: 'NotFound' });
@@ -253,6 +275,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
       importCaptures: async () => api.ingest.start({ paths: ['/tmp/uploaded.pcap'] }),
     },
     rows,
+    rules,
     jobs,
     calls,
     capture,

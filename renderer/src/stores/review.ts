@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, onScopeDispose, ref, shallowRef } from 'vue';
-import { toErrorInfo, type ErrorInfo, type NewServicesEvent, type ReviewAction, type ReviewResult, type ServiceFilter } from '../../../electron/shared';
+import { toErrorInfo, type ErrorInfo, type NewServicesEvent, type ReviewAction, type ReviewResult, type ServiceFilter, type ServiceRow } from '../../../electron/shared';
 import { usePlatform } from '../platform/inject';
 
 export type GroupBy = 'host' | 'port';
@@ -18,6 +18,24 @@ export interface ReviewRequest {
   filter?: ServiceFilter;
   /** How many services the request covers, for the dialog's title. */
   count: number;
+  /**
+   * Insecure-protocol services among them (ftp, telnet, snmp…), counted before an approval
+   * so the dialog can say so (PCI DSS 1.2.6 wants a control per insecure service);
+   * 'counting' while the engine is asked, null when it could not say, absent when
+   * nobody asked.
+   */
+  insecure?: InsecureCount | null | 'counting';
+}
+
+export interface InsecureCount {
+  count: number;
+  /** Their protocol labels, each once (from at most one page of them). */
+  labels: string[];
+}
+
+/** Distinct insecure labels of some rows, in first-seen order. */
+export function insecureLabels(rows: readonly ServiceRow[]): string[] {
+  return [...new Set(rows.map((r) => r.insecure).filter((l): l is string => !!l))];
 }
 
 export const useReviewStore = defineStore('review', () => {
@@ -54,6 +72,22 @@ export const useReviewStore = defineStore('review', () => {
   function ask(req: ReviewRequest): void {
     error.value = null;
     pending.value = req;
+  }
+
+  /**
+   * How many of the services a filter matches are insecure, asked of the engine (one page
+   * of them for the labels). Null when the engine could not say.
+   */
+  async function countInsecure(filter: ServiceFilter): Promise<InsecureCount | null> {
+    if (filter.insecure === false) return { count: 0, labels: [] };
+    // The queue's filters (status, port, proto, subnet, since) are services.list's too.
+    const { status = 'all', port, proto, subnet, since } = filter;
+    try {
+      const page = await api.services.list({ status, port, proto, subnet, since, insecure: true, offset: 0, limit: 500 });
+      return { count: page.total, labels: insecureLabels(page.rows) };
+    } catch {
+      return null;
+    }
   }
 
   function cancel(): void {
@@ -102,5 +136,5 @@ export const useReviewStore = defineStore('review', () => {
   });
   onScopeDispose(off);
 
-  return { groupBy, selected, selectedCount, pending, busy, error, lastResult, notice, noticeTotal, toggle, selectOnly, clearSelection, ask, cancel, submit, clearResult, dismissNotice };
+  return { groupBy, selected, selectedCount, pending, busy, error, lastResult, notice, noticeTotal, toggle, selectOnly, clearSelection, ask, countInsecure, cancel, submit, clearResult, dismissNotice };
 });

@@ -128,6 +128,8 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
      */
     function setInvalid(problem: string): void {
       invalid.value = problem;
+      // Not the server's failure: no "Could not load services… Retry" for a typo.
+      error.value = null;
       seq++;
       loading.value = false;
       rows.value = [];

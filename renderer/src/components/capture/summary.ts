@@ -175,6 +175,24 @@ export function ingestFiles(job: JobSnapshot): FileLine[] {
   });
 }
 
+/**
+ * The headline of an import where some files could not be read and others could: what
+ * happened to each kind, by count ("1 file could not be read; 1 was already imported and
+ * skipped"), never "the others were stored" when they were skipped.
+ */
+export function partlyLine(files: readonly FileLine[]): string {
+  const n = (st: FileLine['status']) => files.filter((f) => f.status === st).length;
+  const failed = n('failed');
+  const parts = [`${plural(failed, 'file')} could not be read`];
+  const stored = n('complete');
+  const incomplete = n('incomplete');
+  const skipped = n('skipped');
+  if (stored) parts.push(`${formatCount(stored)} ${stored === 1 ? 'was' : 'were'} stored`);
+  if (incomplete) parts.push(`${formatCount(incomplete)} ${incomplete === 1 ? 'was' : 'were'} stored up to where ${incomplete === 1 ? 'it ends' : 'they end'} early`);
+  if (skipped) parts.push(`${formatCount(skipped)} ${skipped === 1 ? 'was' : 'were'} already imported and skipped`);
+  return `${parts.join('; ')} — see each file below`;
+}
+
 /** An import's totals (only worth a line of their own for more than one file). */
 export function ingestSummary(job: JobSnapshot): SummaryLine[] {
   const r = job.result;

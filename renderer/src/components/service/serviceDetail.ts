@@ -2,7 +2,7 @@
  * Pure helpers of the service detail panel: which review actions a status allows, the
  * compensating control in force, and the history newest first. Tested without Vue.
  */
-import type { HistoryEvent, ReviewAction, ServiceStatus } from '../../../../electron/shared';
+import type { HistoryEvent, ReviewAction, ServiceRow, ServiceStatus } from '../../../../electron/shared';
 
 /**
  * The review actions offered for a status, in the order the panel shows them. Mirrors
@@ -24,6 +24,19 @@ export function actionLabel(action: ReviewAction, status: ServiceStatus): string
   const same = (action === 'approve' && status === 'approved') || (action === 'flag' && status === 'flagged') || (action === 'ignore' && status === 'ignored');
   if (same) return again[action]!;
   return { approve: 'Approve', flag: 'Flag', ignore: 'Ignore', reopen: 'Reopen' }[action];
+}
+
+/**
+ * The fields of the review an action edits (approve an approved service, flag a flagged
+ * one, ignore an ignored one), to prefill its dialog; null for an action that makes a new
+ * review (its reason would be another decision's). An ignore's end is the review's or its
+ * rule's (`ignoreUntil`).
+ */
+export function editedReview(action: ReviewAction, s: Pick<ServiceRow, 'status' | 'reason' | 'owner' | 'ignoreUntil'>): { reason: string | null; owner: string | null; expiresAt: string | null } | null {
+  if (actionLabel(action, s.status).startsWith('Edit ')) {
+    return { reason: s.reason ?? null, owner: s.owner ?? null, expiresAt: action === 'ignore' ? (s.ignoreUntil ?? null) : null };
+  }
+  return null;
 }
 
 /** The compensating control in force: the note of the latest control event, unless a later one cleared it. */
