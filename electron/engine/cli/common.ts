@@ -7,6 +7,19 @@ import { Engine } from '../engine';
 import { canWrite, fileProblem } from '../files';
 import { defaultDbPath } from '../store/paths';
 
+/**
+ * Appends `items` to `to` in place. A loop, not `to.push(...items)`: spreading a list of
+ * 100,000+ rows or ids into one call's arguments overflows the stack.
+ */
+export function appendAll<T>(to: T[], items: readonly T[]): void {
+  for (const item of items) to.push(item);
+}
+
+/** A count with its noun, singular for one: "1 service", "3 services", "0 services". */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** A wrong command line: exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -36,6 +49,12 @@ export async function openEngine(db: string | undefined, mode: 'read' | 'write' 
   if (mode === 'read' && given !== undefined && given.trim() !== '' && isFolder(dirname(path)) && !existsSync(path) && !isLink(path)) {
     throw new Error(`no database at ${path}: check the path (a database is created by the first command that stores something: ingest, capture, scan, import)`);
   }
+  // An empty file is not an inventory either (a `touch`ed or truncated path, a shell
+  // redirect gone wrong): SQLite would make it a database, and a listing would print
+  // "no services" about a file it has just changed.
+  if (mode === 'read' && given !== undefined && given.trim() !== '' && isEmptyFile(path)) {
+    throw new Error(`${path} is an empty file, not a Portolan database: check the path (a database is created by the first command that stores something: ingest, capture, scan, import)`);
+  }
   const readOnly = mode === 'read' && isFile(path) && !(canWrite(path) && canWrite(dirname(path)));
   return Engine.open({ dbPath: path, readOnly });
 }
@@ -53,6 +72,20 @@ function isLink(path: string): boolean {
 function isFolder(path: string): boolean {
   try {
     return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True for an existing regular file of 0 bytes (a link is followed) with no write-ahead
+ * log holding pages beside it (a database being created by another process right now).
+ */
+function isEmptyFile(path: string): boolean {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st?.isFile() !== true || st.size !== 0) return false;
+    return !((statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0);
   } catch {
     return false;
   }
@@ -240,7 +273,7 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
   for (let i = 0; i < given.length; i++) {
     const t = given[i]!;
     if (t === '--') {
-      positionals.push(...given.slice(i + 1));
+      appendAll(positionals, given.slice(i + 1));
       break;
     }
     const name = /^--[^=]+$/.test(t) && known(t.slice(2)) ? t.slice(2) : /^-[^-]$/.test(t) ? byShort.get(t[1]!) : undefined;

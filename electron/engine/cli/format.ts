@@ -44,11 +44,27 @@ export function servicesCsv(rows: ServiceRow[]): string {
   return lines.join('\r\n') + '\r\n';
 }
 
+/**
+ * Each column's width: its header's or its longest cell's. A loop, not
+ * `Math.max(...cells)`: spreading a column of 131,000 rows into one call's arguments
+ * overflows the stack ("Maximum call stack size exceeded").
+ */
+export function columnWidths(head: readonly string[], body: ReadonlyArray<readonly string[]>): number[] {
+  const widths = head.map((h) => h.length);
+  for (const row of body) {
+    for (let i = 0; i < widths.length; i++) {
+      const n = row[i]?.length ?? 0;
+      if (n > widths[i]!) widths[i] = n;
+    }
+  }
+  return widths;
+}
+
 export function servicesTable(rows: ServiceRow[]): string {
   if (!rows.length) return 'no services\n';
   const head = ['HOST', 'PORT', 'PROTO', 'EVIDENCE', 'STATUS', 'SERVICE', 'FIRST SEEN', 'LAST SEEN'];
   const body = rows.map((r) => [r.host, String(r.port), r.proto, r.confidence === 'certain' ? r.evidence : `${r.evidence} (${r.confidence})`, r.status, r.service ?? '', r.firstSeen, r.lastSeen]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const widths = columnWidths(head, body);
   const line = (cols: string[]): string => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(head), ...body.map(line)].join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
  * the end, never rename) or JSON.
  */
 import { oneLine, UsageError } from './common';
+import { columnWidths } from './format';
 
 export type ListFormat = 'table' | 'tsv' | 'json';
 
@@ -43,7 +44,7 @@ export function writeList(format: ListFormat, columns: readonly string[], rows: 
   }
   const head = columns.map((c) => c.toUpperCase().replace(/_/g, ' '));
   const body = rows.map((r) => columns.map((c) => text(r[c] ?? null)));
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const widths = columnWidths(head, body);
   const line = (cols: string[]): string => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   process.stdout.write([line(head), ...body.map(line)].join('\n') + '\n');
 }

@@ -27,10 +27,12 @@ const INGEST_HELP = `  portolan ingest FILE... [--protocols LIST] [--ignore LIST
       Read pcap/pcapng files; store flows and the listening services they reveal.
       Prints each file's capture id (flows --capture N, capture:N sources).`;
 
-const SERVICES_HELP = `  portolan services [--db PATH] [--status new|approved|flagged|gone|ignored|all]
+const SERVICES_HELP = `  portolan services [--db PATH]
+                    [--status new|approved|flagged|gone|ignored|all|listening]
                     [--since ISO|DURATION] [--host A] [--subnet CIDR] [--port N]
                     [--proto P] [--insecure] [--format table|tsv|csv|json|jsonl]
-      List the inventory (one row per host, proto, port). --since: first stored since.`;
+      List the inventory (one row per host, proto, port). --since: first stored since;
+      --status listening: every status but gone.`;
 
 const TAGS_HELP = `  portolan tags add|remove TAG HOST|CIDR... | portolan tags list [--format table|tsv|json]
       Scope tags on hosts (CDE, BES Cyber System); snapshot save --scope tag:CDE.`;
@@ -61,7 +63,8 @@ const COMMAND_HELP: Record<string, string> = {
 };
 
 const FOOTER = `The database defaults to ${defaultDbPath()} (or $PORTOLAN_DB).
-Exit codes: 0 ok, 1 failed, 2 bad command line.
+Exit codes: 0 ok, 1 failed, 2 bad command line; a scan or ingest stopped by Ctrl-C
+exits 130, by SIGTERM 143 (what it stored is kept).
 `;
 
 const HELP = `portolan ${VERSION} — which hosts listen on which ports
@@ -95,7 +98,24 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   scans: cmdScans,
 };
 
+/**
+ * `portolan services | head -1`: once the reader has gone, the next write fails with
+ * EPIPE (Node ignores SIGPIPE), which unhandled is a stack trace and exit 1. The output
+ * is no longer wanted, so the process ends there, quietly, with 0, as `head` asked.
+ * Any other failure to write the output (a full disk) is one line and exit 1.
+ */
+function endQuietlyOnClosedOutput(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`portolan: error: cannot write the output: ${oneLine(err.message)}\n`);
+    process.exit(1);
+  });
+  // Nothing can be said on a closed stderr: its EPIPE is dropped rather than thrown.
+  process.stderr.on('error', () => undefined);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedOutput();
   const [cmd, ...rest] = argv;
   if (cmd === 'help' && rest[0] && COMMAND_HELP[rest[0]]) {
     process.stdout.write(commandHelp(rest[0]));

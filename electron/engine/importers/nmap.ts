@@ -126,6 +126,11 @@ export function rootName(text: string): string | null {
   return /^<([A-Za-z_][\w.-]*)/.exec(rest)?.[1] ?? null;
 }
 
+/** "ports with …" → "port with …", "IPv6 addresses …" → "IPv6 address …": the first plural noun made singular. */
+function singular(plural: string): string {
+  return plural.replace(/\b(address|host|port)(es|s)\b/, '$1');
+}
+
 export function parseReport(raw: string): ParsedReport {
   const head = raw.slice(0, 4096).replace(/^\uFEFF/, '').trimStart();
   if (!head.startsWith('<')) throw new ImportFormatError('not XML (an nmap or masscan report made with -oX is expected)');
@@ -155,8 +160,10 @@ export function parseReport(raw: string): ParsedReport {
   const finished = arr(arr(run.runstats)[0]?.finished)[0];
   const endMs = complete ? unixMs(finished?.time) : null;
   const warnings: string[] = [];
-  const counts = new Map<string, number>();
-  const count = (k: string, n = 1) => counts.set(k, (counts.get(k) ?? 0) + n);
+  // What was skipped or summarised, counted: "1 port …" / "3 ports …" (`k` is the plural
+  // text; `one` the same for a count of one).
+  const counts = new Map<string, { n: number; one: string }>();
+  const count = (k: string, n = 1, one = singular(k)) => counts.set(k, { n: (counts.get(k)?.n ?? 0) + n, one });
 
   const byAddr = new Map<string, ParsedHost>();
   for (const h of arr(run.host)) {
@@ -202,18 +209,24 @@ export function parseReport(raw: string): ParsedReport {
           count('ports with an invalid number, skipped');
           continue;
         }
+        // Port 0 is reserved (no socket can be reached on it) and the scanner refuses it:
+        // a report that lists it proves nothing about a listener.
+        if (port === 0) {
+          count('ports numbered 0 (reserved, nothing listens on it), skipped');
+          continue;
+        }
         const st = arr(p.state)[0];
         const state = str(st?.state) ?? 'unknown';
         const svc = arr(p.service)[0];
         const name = printable(str(svc?.name), 64);
         const tunnel = str(svc?.tunnel);
         const banner = printable([str(svc?.product), str(svc?.version), str(svc?.extrainfo)].filter(Boolean).join(' ') || null) ?? printable(str(arr(p.service)[0]?.banner));
-        if (state !== 'open' && state !== 'closed') count(`${state} ports (prove nothing), not stored`);
+        if (state !== 'open' && state !== 'closed') count(`${state} ports (prove nothing), not stored`, 1, `${state} port (proves nothing), not stored`);
         host.ports.push({ proto, port, state, reason: printable(str(st?.reason), 64), service: name ? (tunnel === 'ssl' ? `ssl/${name}` : name) : null, serviceMethod: str(svc?.method) === 'table' ? 'table' : 'evidence', banner });
       }
     }
   }
   if (!complete) warnings.push('the file ends before </nmaprun> (the scan was cut off): imported the hosts it holds, marked incomplete');
-  for (const [k, n] of counts) warnings.push(`${n} ${k}`);
+  for (const [k, { n, one }] of counts) warnings.push(`${n} ${n === 1 ? one : k}`);
   return { tool, args: printable(str(run.args), 4096), version: printable(str(run.version), 64), startMs, endMs, complete, hosts: [...byAddr.values()], warnings };
 }

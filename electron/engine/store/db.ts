@@ -76,6 +76,19 @@ export class StoreError extends Error {
   override name = 'StoreError';
 }
 
+/**
+ * Refuses a database whose schema_migrations names a version above the highest this code
+ * knows: a newer Portolan wrote it, and this one would read columns it does not know
+ * about wrongly and write rows that break the newer code's invariants.
+ */
+function refuseNewer(path: string, applied: ReadonlySet<number>): void {
+  let known = 0;
+  for (const m of MIGRATIONS) if (m.version > known) known = m.version;
+  let newest = 0;
+  for (const v of applied) if (v > newest) newest = v;
+  if (newest > known) throw new StoreError(`the database ${path} was written by a newer Portolan (schema version ${newest}; this one knows up to ${known}): update Portolan`);
+}
+
 export interface RunResult {
   lastID: number;
   changes: number;
@@ -109,6 +122,8 @@ export class Db {
     try {
       // Long ingests hold the write lock for seconds; other processes wait rather than fail.
       await db.exec('PRAGMA busy_timeout = 60000');
+      // Before any setting or migration is written: a newer schema is left exactly as it is.
+      refuseNewer(path, await db.appliedVersions());
       await db.exec('PRAGMA foreign_keys = ON');
       if (path !== ':memory:') await db.exec('PRAGMA journal_mode = WAL');
       await db.exec('PRAGMA synchronous = NORMAL');
@@ -162,6 +177,12 @@ export class Db {
         await new Promise<void>((resolve) => raw.close(() => resolve()));
         throw new StoreError(`cannot read the database ${path}: ${(err2 as Error).message}`);
       }
+    }
+    try {
+      refuseNewer(path, applied);
+    } catch (err) {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+      throw err;
     }
     const db = new Db(raw, path, true);
     const missing = MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
@@ -251,6 +272,15 @@ export class Db {
     const result = this.txTail.then(run, run);
     this.txTail = result.catch(() => undefined);
     return result;
+  }
+
+  /** The migrations recorded in the file; none when it has no schema_migrations yet (a new file). */
+  private async appliedVersions(): Promise<Set<number>> {
+    const rows = await this.query<{ version: number }>('SELECT version FROM schema_migrations').catch((err: Error) => {
+      if (/no such table/.test(err.message)) return [];
+      throw err;
+    });
+    return new Set(rows.map((r) => r.version));
   }
 
   private async migrate(): Promise<void> {

@@ -165,7 +165,7 @@ describe('review', () => {
   it('bulk --reopen without --status selects every status but new', () => {
     const dry = run('review', '--reopen', '--reason', 'redo', '--host', '192.0.2.77', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/^1 services would be considered for reopen/m);
+    expect(dry.stdout).toMatch(/^1 service would be considered for reopen/m);
     const r = run('review', '--reopen', '--reason', 'redo', '--host', '192.0.2.77');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('reopen: 1 changed, 0 unchanged (by alice)\n');

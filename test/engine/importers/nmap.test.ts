@@ -29,7 +29,7 @@ describe('parseReport', () => {
     expect(web.ports[0]!.banner).toBe('nginx 1.24.0');
     expect(r.hosts[2]!.ports).toEqual([]);
     expect(r.warnings.join('\n')).toMatch(/65530 ports summarised as closed \(extraports\)/);
-    expect(r.warnings.join('\n')).toMatch(/1 filtered ports/);
+    expect(r.warnings).toContain('1 filtered port (proves nothing), not stored');
   });
 
   it('merges masscan\'s one-host-per-port records', () => {
@@ -74,6 +74,31 @@ describe('parseReport', () => {
     expect(r.hosts[0]!.hostnames).toEqual([]);
     expect(r.hosts[0]!.ports.map((p) => [p.port, p.service])).toEqual([[7, 'echo x']]);
     expect(r.warnings.join('\n')).toMatch(/without a usable IP address/);
+  });
+
+  it('skips port 0 (reserved; the scanner refuses it) with a counted warning, open or closed, TCP or UDP', async () => {
+    const xml = `<?xml version="1.0"?>
+<nmaprun scanner="nmap" args="nmap -p0-1 192.0.2.44" start="1709280000" version="7.94">
+  <host endtime="1709280100"><address addr="192.0.2.44" addrtype="ipv4"/><ports>
+    <port protocol="tcp" portid="0"><state state="open" reason="syn-ack"/></port>
+    <port protocol="udp" portid="0"><state state="closed" reason="port-unreach"/></port>
+    <port protocol="tcp" portid="1"><state state="open" reason="syn-ack"/></port>
+  </ports></host>
+  <runstats><finished time="1709280400"/></runstats>
+</nmaprun>
+`;
+    const r = parseReport(xml);
+    expect(r.hosts[0]!.ports.map((p) => `${p.port}/${p.proto}`)).toEqual(['1/tcp']);
+    expect(r.warnings).toEqual(['2 ports numbered 0 (reserved, nothing listens on it), skipped']);
+    expect(parseReport(xml.replace(/<port protocol="udp"[^\n]*\n/, '')).warnings).toEqual(['1 port numbered 0 (reserved, nothing listens on it), skipped']);
+    // Into a real database file: no service, and no closed port, on port 0.
+    const file = join(mkdtempSync(join(tmpdir(), 'portolan-port0-')), 'port0.xml');
+    writeFileSync(file, xml);
+    const db = await freshDb();
+    const o = await importOne(db, file, null);
+    expect(o).toMatchObject({ status: 'complete', hosts: 1, open: 1, closed: 0, added: 1 });
+    expect(await db.query('SELECT port, proto FROM services')).toEqual([{ port: 1, proto: 'tcp' }]);
+    expect(await db.query('SELECT port FROM import_ports')).toEqual([]);
   });
 
   it('does not expand entity bombs', () => {

@@ -90,13 +90,13 @@ describe('portolan import / review / rules / services', () => {
   it('rules: add an ignore rule (applied to the queue), list it, delete it (released)', () => {
     const add = run('rules', 'add', '--ignore', '--host', '203.0.113.5', '--reason', 'proxy test box', '--expires', '7d');
     expect(add.code, add.stderr).toBe(0);
-    expect(add.stdout).toMatch(/applied to 1 services/);
+    expect(add.stdout).toMatch(/applied to 1 service in the queue/);
     const list = run('rules', 'list', '--json');
     const rules = (JSON.parse(list.stdout) as { rules: Array<{ id: number; kind: string; host: string }> }).rules;
     expect(rules).toEqual([expect.objectContaining({ kind: 'ignore', host: '203.0.113.5' })]);
     expect(parseTsv(run('services', '--status', 'ignored', '--format', 'tsv').stdout).map((x) => x.host)).toEqual(['203.0.113.5']);
     const del = run('rules', 'delete', String(rules[0]!.id));
-    expect(del.stdout).toMatch(/1 services back in the queue/);
+    expect(del.stdout).toMatch(/1 service back in the queue/);
     // Deleting it again, or a rule that never existed: "not found" is exit 1 with one clear line.
     for (const id of [String(rules[0]!.id), '999999', '0', '99999999999999999999999']) {
       const again = run('rules', 'delete', id);

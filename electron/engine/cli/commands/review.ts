@@ -11,8 +11,8 @@
 import { StatusFilter, type ServiceRow } from '../../../shared/model';
 import type { HistoryEvent, ReviewAction } from '../../../shared/inventory';
 import { findServiceId } from '../../inventory/review';
-import { openEngine, parseCommandLine, UsageError } from '../common';
-import { servicesTable } from '../format';
+import { appendAll, counted, openEngine, parseCommandLine, UsageError } from '../common';
+import { columnWidths, servicesTable } from '../format';
 import { FILTER_OPTIONS, parseFilter, parseServiceKey, parseTime, type ServiceKey } from '../inventory-args';
 
 export const REVIEW_HELP = `  portolan review [HOST:PORT/PROTO...] --approve --reason TEXT --owner NAME
@@ -37,7 +37,7 @@ const key = (k: ServiceKey) => `${k.host.includes(':') ? `[${k.host}]` : k.host}
 function historyTable(events: HistoryEvent[]): string {
   const head = ['WHEN', 'ACTION', 'FROM', 'TO', 'WHO', 'OWNER', 'WHY'];
   const body = events.map((e) => [e.at, e.action, e.from ?? '', e.to, e.actor, e.owner ?? '', e.reason ?? '']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const widths = columnWidths(head, body);
   return [head, ...body].map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
@@ -112,12 +112,12 @@ export async function cmdReview(args: string[]): Promise<number> {
       } else {
         for (const f of bulkFilters) {
           const page = await engine.handle('services.list', { ...f, limit: 5000 });
-          rows.push(...page.rows);
+          appendAll(rows, page.rows);
           total += page.total;
         }
       }
       process.stdout.write(servicesTable(rows));
-      process.stdout.write(`${total} services would be considered for ${act} (dry run, nothing changed)\n`);
+      process.stdout.write(`${counted(total, 'service')} would be considered for ${act} (dry run, nothing changed)\n`);
       return 0;
     }
     // Named services whose status does not allow the action are an error, not a silent skip.
@@ -137,10 +137,11 @@ export async function cmdReview(args: string[]): Promise<number> {
       const part = await apply(selection); // one after another: one transaction each
       r.changed += part.changed;
       r.skipped += part.skipped;
-      r.ids.push(...part.ids);
+      appendAll(r.ids, part.ids);
     }
     // A named service the action does not apply to is refused (an error below), not "unchanged".
-    const refused = [...new Set(ids)].filter((id) => !r.ids.includes(id) && !sameAlready(before.get(id), act));
+    const done = new Set(r.ids);
+    const refused = [...new Set(ids)].filter((id) => !done.has(id) && !sameAlready(before.get(id), act));
     if (values.json) process.stdout.write(JSON.stringify({ action: act, actor: engine.inventory.actor, ...r, refused: refused.length }, null, 2) + '\n');
     else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped - refused.length} unchanged${refused.length ? `, ${refused.length} refused` : ''} (by ${engine.inventory.actor})\n`);
     if (refused.length) {

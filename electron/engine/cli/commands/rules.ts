@@ -7,7 +7,8 @@
  */
 import type { Rule } from '../../../shared/inventory';
 import { goneAfterDays } from '../../inventory/gone';
-import { openEngine, parseCommandLine, UsageError } from '../common';
+import { counted, openEngine, parseCommandLine, UsageError } from '../common';
+import { columnWidths } from '../format';
 import { parseFilter, parseTime } from '../inventory-args';
 
 export const RULES_HELP = `  portolan rules [list] [--json]
@@ -30,12 +31,12 @@ function table(rules: Rule[]): string {
     String(r.hits),
     r.reason,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const widths = columnWidths(head, body);
   return [head, ...body].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
 /** 0 days turns gone detection off: said so, not "gone after 0 days unseen". */
-const goneLine = (days: number): string => (days === 0 ? 'gone detection off (gone-after 0): approved services never turn gone by time unseen' : `gone after ${days} days unseen`);
+const goneLine = (days: number): string => (days === 0 ? 'gone detection off (gone-after 0): approved services never turn gone by time unseen' : `gone after ${counted(days, 'day')} unseen`);
 
 export async function cmdRules(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({
@@ -88,7 +89,7 @@ export async function cmdRules(args: string[]): Promise<number> {
       process.stdout.write(values.json ? JSON.stringify({ rules, goneAfterDays: await goneAfterDays(engine.db) }, null, 2) + '\n' : `${table(rules)}${goneLine(await goneAfterDays(engine.db))}\n`);
     } else if (sub === 'add') {
       const r = await engine.handle('rules.save', input);
-      process.stdout.write(values.json ? JSON.stringify(r, null, 2) + '\n' : `rule ${r.rule.id} saved; applied to ${r.applied} services in the queue\n`);
+      process.stdout.write(values.json ? JSON.stringify(r, null, 2) + '\n' : `rule ${r.rule.id} saved; applied to ${counted(r.applied, 'service')} in the queue\n`);
     } else if (sub === 'delete') {
       const id = Number(rest[0]);
       const missing = (): number => {
@@ -103,12 +104,12 @@ export async function cmdRules(args: string[]): Promise<number> {
         if ((err as Error).name === 'NotFound') return missing();
         throw err;
       }
-      process.stdout.write(`rule ${r.id} deleted; ${r.released} services back in the queue\n`);
+      process.stdout.write(`rule ${r.id} deleted; ${counted(r.released, 'service')} back in the queue\n`);
     } else {
       await engine.inventory.setGoneAfterDays(Number(rest[0]));
       const s = await engine.inventory.sweep();
       const days = Number(rest[0]);
-      process.stdout.write(`${goneLine(days)}${s?.gone ? `; ${s.gone} services now gone` : ''}\n`);
+      process.stdout.write(`${goneLine(days)}${s?.gone ? `; ${counted(s.gone, 'service')} now gone` : ''}\n`);
     }
     return 0;
   } finally {

@@ -10,7 +10,7 @@ import { StatusFilter } from '../../../shared/model';
 import type { ServiceRow } from '../../../shared/model';
 import type { ServicesQuery } from '../../../shared/contract';
 import { Engine } from '../../engine';
-import { openEngine, parseCommandLine, UsageError } from '../common';
+import { appendAll, openEngine, parseCommandLine, UsageError } from '../common';
 import { servicesCsv, servicesTable, servicesTsv } from '../format';
 import { FILTER_OPTIONS, parseFilter, parseTime } from '../inventory-args';
 
@@ -20,7 +20,7 @@ export async function allServices(engine: Engine, status: StatusFilter, extra: O
   const rows: ServiceRow[] = [];
   for (let offset = 0; ; offset += 5000) {
     const page = await engine.handle('services.list', { ...extra, status, offset, limit: 5000, sort: 'host' });
-    rows.push(...page.rows);
+    appendAll(rows, page.rows);
     if (page.rows.length < 5000) return rows;
   }
 }

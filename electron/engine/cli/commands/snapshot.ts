@@ -16,7 +16,8 @@ import { parseScope, ScopeError } from '../../snapshots/scope';
 import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
 import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
-import { dbPath, oneLine, openEngine, outputTarget, parseCommandLine, readRegularText, UsageError } from '../common';
+import { appendAll, dbPath, oneLine, openEngine, outputTarget, parseCommandLine, readRegularText, UsageError } from '../common';
+import { columnWidths } from '../format';
 
 export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
       Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
@@ -81,7 +82,7 @@ async function list(args: string[]): Promise<number> {
   if (!rows.length) return out('no snapshots\n'), 0;
   const show = body.map((r) => [r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, `${r[7]!.slice(0, 16)}…`, r[8]!.slice(0, 40)]);
   const h = head.map((x) => x.toUpperCase());
-  const w = h.map((x, i) => Math.max(x.length, ...show.map((r) => r[i]!.length)));
+  const w = columnWidths(h, show);
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
   out([line(h), ...show.map(line)].join('\n') + '\n');
   for (const r of rows) for (const p of r.problems) out(`  snapshot ${r.id}: ${p}\n`);
@@ -206,7 +207,7 @@ async function verify(args: string[]): Promise<number> {
     if (values.db !== undefined) {
       // Checking against a database that is not there is an error, not a finding.
       if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
-      problems.push(...(await withEngine(values.db, (e) => verifyAgainstDb(e.db, report))));
+      appendAll(problems, await withEngine(values.db, (e) => verifyAgainstDb(e.db, report)));
     }
     const ok = problems.length === 0;
     if (values.format === 'json') out(JSON.stringify({ ...report, ok, problems }, null, 2) + '\n');

@@ -5,7 +5,7 @@
  */
 import { defaultActor } from '../../inventory/service';
 import { addTag, hostsNamed, listTags, removeTag, TagError } from '../../inventory/tags';
-import { openEngine, parseCommandLine, UsageError } from '../common';
+import { appendAll, openEngine, parseCommandLine, UsageError } from '../common';
 
 export async function cmdTags(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
@@ -23,7 +23,7 @@ export async function cmdTags(args: string[]): Promise<number> {
       return 0;
     }
     const hosts: string[] = [];
-    for (const t of targets) hosts.push(...(await hostsNamed(engine.db, t)));
+    for (const t of targets) appendAll(hosts, await hostsNamed(engine.db, t));
     if (!hosts.length) {
       process.stderr.write('portolan: error: no inventory host in the blocks given\n');
       return 1;
