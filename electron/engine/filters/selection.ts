@@ -67,10 +67,15 @@ function ruleOrder(a: IgnoreRule, b: IgnoreRule): number {
   return a.kind === 'net' ? -1 : 1;
 }
 
-/** One line for people: "tcp, udp · http, dns · ignoring 192.0.2.0/24, 22". */
+/**
+ * One line for people: "TCP and UDP · apps: http, dns · ignoring 192.0.2.0/24, 22". It
+ * names only the transports the filter captures: apps with no UDP port (http, ssh)
+ * compile to a TCP-only filter, so "TCP · apps: http, ssh", never "TCP and UDP".
+ */
 export function describeSelection(r: ResolvedSelection): string {
   if (r.all) return 'everything (TCP and UDP, every port)';
-  const parts = [r.transports.join(' and ').toUpperCase()];
+  const captured = r.transports.filter((t) => r.ports[t] === null || r.ports[t]!.length > 0);
+  const parts = [captured.map((t) => t.toUpperCase()).join(' and ')];
   parts.push(r.selection.apps.length ? `apps: ${r.selection.apps.join(', ')}` : 'every port');
   if (r.selection.ignore.length) parts.push(`ignoring ${r.selection.ignore.join(', ')}`);
   return parts.join(' · ');

@@ -63,6 +63,9 @@ describe('capture profiles and the capture channels', () => {
       const c = await engine.handle('capture.compile', { apps: ['ssh'], ignore: ['22'] });
       expect(c.bpf).toMatch(/vlan and/);
       expect(c.summary).toMatch(/ssh/);
+      // The window's summary names only what the filter captures (ssh and http have no UDP port).
+      expect((await engine.handle('capture.compile', { apps: ['http', 'ssh'] })).summary).toBe('TCP · apps: http, ssh');
+      expect((await engine.handle('capture.compile', { apps: ['dns', 'http'] })).summary).toBe('TCP and UDP · apps: dns, http');
       await expect(engine.handle('capture.start', { interface: 'eth0; rm -rf /' })).rejects.toThrow();
     } finally {
       await engine.close();

@@ -13,7 +13,7 @@ import type { JobSnapshot } from '../../../shared/model';
 import { listInterfaces } from '../../capture/interfaces';
 import { Engine } from '../../engine';
 import { compileBpf } from '../../filters/compile';
-import { resolveSelection, SelectionError, type ResolvedSelection } from '../../filters/selection';
+import { describeSelection, resolveSelection, SelectionError } from '../../filters/selection';
 import { dbPath, parseCommandLine, UsageError } from '../common';
 
 const count = (n: unknown, one: string): string => `${String(n)} ${one}${n === 1 ? '' : 's'}`;
@@ -24,21 +24,6 @@ export const CAPTURE_HELP = `  portolan capture --interface IF [--duration S] [-
       and app names (http, tls, dns, ssh, ...); ignore takes addresses, subnets, ports
       and port ranges. --list shows interfaces, --profiles saved profiles, --bpf the
       kernel filter a choice compiles to.`;
-
-/**
- * The choice in one line, naming only the transports its filter captures: apps with no
- * UDP port (http, ssh) compile to a TCP-only filter, so "TCP · apps: http, ssh", never
- * "TCP and UDP". (filters/selection.ts's describeSelection lists every transport the
- * choice allows, whether or not an app uses it.)
- */
-export function describeCapture(r: ResolvedSelection): string {
-  if (r.all) return 'everything (TCP and UDP, every port)';
-  const captured = r.transports.filter((t) => r.ports[t] === null || r.ports[t]!.length > 0);
-  const parts = [captured.map((t) => t.toUpperCase()).join(' and ')];
-  parts.push(r.selection.apps.length ? `apps: ${r.selection.apps.join(', ')}` : 'every port');
-  if (r.selection.ignore.length) parts.push(`ignoring ${r.selection.ignore.join(', ')}`);
-  return parts.join(' · ');
-}
 
 /** Reads --protocols and --ignore (repeatable, comma- or space-separated) into a selection. */
 export function selectionFromFlags(protocols: string[] | undefined, ignore: string[] | undefined): CaptureSelectionInput | undefined {
@@ -92,7 +77,7 @@ export async function cmdCapture(args: string[]): Promise<number> {
   if (values.bpf) {
     const r = resolveSelection(selection);
     process.stdout.write(`${compileBpf(r, { vlan: true })}\n`);
-    process.stderr.write(`${describeCapture(r)}\n`);
+    process.stderr.write(`${describeSelection(r)}\n`);
     return 0;
   }
   let duration: number | undefined;
@@ -105,11 +90,11 @@ export async function cmdCapture(args: string[]): Promise<number> {
   try {
     if (values['save-profile']) {
       const p = await engine.handle('capture.profiles.save', { name: values['save-profile'], selection: selection ?? {} });
-      process.stderr.write(`saved capture profile ${p.name}: ${describeCapture(resolveSelection(p.selection))}\n`);
+      process.stderr.write(`saved capture profile ${p.name}: ${describeSelection(resolveSelection(p.selection))}\n`);
       if (!values.interface) return 0;
     }
     if (values.profiles) {
-      for (const p of await engine.handle('capture.profiles.list', {})) process.stdout.write(`${p.name}\t${describeCapture(resolveSelection(p.selection))}\n`);
+      for (const p of await engine.handle('capture.profiles.list', {})) process.stdout.write(`${p.name}\t${describeSelection(resolveSelection(p.selection))}\n`);
       return 0;
     }
     if (!values.interface) throw new UsageError('capture needs --interface IF (see portolan capture --list)');
