@@ -3,7 +3,11 @@
  * expiry, or the rule's), the service row shows the one in force (ignoreUntil, ruleId).
  * A real SQLite file through the inventory's own API.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ensureBuilt, portolan } from '../../support/cli';
 import { listServices, recordSightings } from '../../../electron/engine/inventory/inventory';
 import { applyReview, serviceHistory } from '../../../electron/engine/inventory/review';
 import { saveRule } from '../../../electron/engine/inventory/rules';
@@ -35,5 +39,23 @@ describe('ignore end', () => {
     await applyReview(db, { ids: [await id(123)], action: 'approve', reason: 'time server', owner: 'infra' }, 'carol', now + 1);
     expect((await rows()).find((r) => r.port === 123)).toMatchObject({ status: 'approved', ignoreUntil: null });
     expect(await last(123)).toMatchObject({ action: 'approve', until: null });
+  });
+});
+
+describe('review --history', () => {
+  it('shows until when an ignore holds, on the service line and in the UNTIL column', () => {
+    ensureBuilt();
+    const db = join(mkdtempSync(join(tmpdir(), 'portolan-until-')), 'p.db');
+    const run = (...args: string[]) => portolan([...args, '--db', db], { PORTOLAN_USER: 'carol' });
+    expect(run('import', resolve(__dirname, '../../fixtures/nmap/nmap-multi.xml')).code).toBe(0);
+    expect(run('review', '192.0.2.10:23/tcp', '--ignore', '--reason', 'lab console', '--expires', '2099-01-31').code).toBe(0);
+    const h = run('review', '192.0.2.10:23/tcp', '--history');
+    expect(h.code, h.stderr).toBe(0);
+    const lines = h.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^192\.0\.2\.10:23\/tcp  ignored  .*until 2099-01-31T00:00:00\.000Z$/);
+    expect(lines[1]).toMatch(/^WHEN +ACTION +FROM +TO +WHO +OWNER +UNTIL +WHY$/);
+    expect(lines.at(-1)).toMatch(/ ignore +new +ignored +carol +2099-01-31T00:00:00\.000Z +lab console$/);
+    expect(run('review', '192.0.2.10:23/tcp', '--ignore', '--reason', 'lab console, for good').code).toBe(0);
+    expect(run('review', '192.0.2.10:23/tcp', '--history').stdout.trim().split('\n').at(-1)).toMatch(/ ignore +ignored +ignored +carol +never +lab console, for good$/);
   });
 });

@@ -35,8 +35,9 @@ const REOPENABLE = ['approved', 'flagged', 'ignored', 'gone'] as const;
 const key = (k: ServiceKey) => `${k.host.includes(':') ? `[${k.host}]` : k.host}:${k.port}/${k.proto}`;
 
 function historyTable(events: HistoryEvent[]): string {
-  const head = ['WHEN', 'ACTION', 'FROM', 'TO', 'WHO', 'OWNER', 'WHY'];
-  const body = events.map((e) => [e.at, e.action, e.from ?? '', e.to, e.actor, e.owner ?? '', e.reason ?? '']);
+  const head = ['WHEN', 'ACTION', 'FROM', 'TO', 'WHO', 'OWNER', 'UNTIL', 'WHY'];
+  // UNTIL: an ignore's end as decided ("never" for an ignore without one).
+  const body = events.map((e) => [e.at, e.action, e.from ?? '', e.to, e.actor, e.owner ?? '', e.action === 'ignore' ? (e.until ?? 'never') : '', e.reason ?? '']);
   const widths = columnWidths(head, body);
   return [head, ...body].map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -95,7 +96,7 @@ export async function cmdReview(args: string[]): Promise<number> {
     }
     if (action === 'history') {
       const h = await engine.handle('service.history', { id: ids[0]! });
-      process.stdout.write(values.json ? JSON.stringify(h, null, 2) + '\n' : `${key(targets[0]!)}  ${h.service.status}${h.service.owner ? `  owner ${h.service.owner}` : ''}${h.service.insecure ? `  insecure: ${h.service.insecure}` : ''}\n${historyTable(h.events)}`);
+      process.stdout.write(values.json ? JSON.stringify(h, null, 2) + '\n' : `${key(targets[0]!)}  ${h.service.status}${h.service.owner ? `  owner ${h.service.owner}` : ''}${h.service.insecure ? `  insecure: ${h.service.insecure}` : ''}${h.service.status === 'ignored' ? `  until ${h.service.ignoreUntil ?? 'never'}${h.service.ruleId != null ? ` (rule ${h.service.ruleId})` : ''}` : ''}\n${historyTable(h.events)}`);
       return 0;
     }
     const act = action as ReviewAction;
