@@ -78,14 +78,23 @@ export async function importOne(db: Db, path: string, jobId: string | null, now 
   const fallback = report.startMs ?? now;
   const sightings: Sighting[] = [];
   const closed: Array<[string, string, number, string | null, number]> = [];
+  // A report dated after this computer's clock (the scanner's clock was wrong, or the file
+  // was edited) is taken as of now: a closed port dated 2030 would outrank every real
+  // sighting until then and keep a service gone.
+  let future = 0;
   for (const h of report.hosts) {
-    const t = h.timeMs ?? fallback;
+    let t = h.timeMs ?? fallback;
+    if (t > now) {
+      future++;
+      t = now;
+    }
     for (const p of h.ports) {
       if (p.state === 'open') {
         sightings.push({ host: h.address, proto: p.proto, port: p.port, evidence: 'import', confidence: 'certain', service: p.service, serviceMethod: p.serviceMethod, firstSeenMs: t, lastSeenMs: t, flows: 0, bytes: 0, banner: p.banner, hostnames: h.hostnames, mac: h.mac });
       } else if (p.state === 'closed') closed.push([h.address, p.proto, p.port, p.reason, t]);
     }
   }
+  if (future) report.warnings.push(`${future} ${future === 1 ? 'host is' : 'hosts are'} dated after this computer's clock (the scanner's clock was wrong?); recorded as of the import`);
   return db.tx(async () => {
     const importId = (
       await db.run('importInsert', [jobId, report.tool, path, report.args, report.startMs, report.endMs, report.complete ? 1 : 0, now, sha, report.version, report.hosts.length, sightings.length, JSON.stringify(report.warnings)])

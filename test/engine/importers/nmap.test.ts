@@ -177,4 +177,21 @@ describe('import into the inventory', () => {
     expect(await sweepInventory(db)).toMatchObject({ gone: 1 });
     expect(await statusOf(db, '192.0.2.10', 22)).toBe('gone');
   });
+  it('a report dated after this computer\'s clock is taken as of now: its closed port cannot keep a service gone', async () => {
+    const db = await freshDb();
+    await setGoneAfterDays(db, 0);
+    const now = Date.now();
+    await db.tx(async () => recordSightings(db, 'capture', await captureId(db), [sight({ host: '192.0.2.10', port: 22, firstSeenMs: now - 60_000, lastSeenMs: now - 60_000 })], now));
+    await applyReview(db, { ids: [await idOf(db, '192.0.2.10', 22)], action: 'approve', reason: 'ssh', owner: 'ops' }, 'a');
+    const dir = mkdtempSync(join(tmpdir(), 'portolan-imp-'));
+    // nmap-multi.xml lists 192.0.2.10:22 closed; dated 2030 here.
+    writeFileSync(join(dir, 'future.xml'), text('nmap-multi.xml').replace(/(starttime|endtime|start|time)="\d+"/g, '$1="1900000000"'));
+    const r = await importOne(db, join(dir, 'future.xml'), null);
+    expect(r.warnings.join('\n')).toMatch(/dated after this computer's clock .*recorded as of the import/);
+    expect(await sweepInventory(db)).toMatchObject({ gone: 1 });
+    expect(await statusOf(db, '192.0.2.10', 22)).toBe('gone');
+    // Seen open again a moment later (a scan, a capture): it returns.
+    await db.tx(async () => recordSightings(db, 'capture', await captureId(db), [sight({ host: '192.0.2.10', port: 22, firstSeenMs: Date.now() + 1000, lastSeenMs: Date.now() + 1000 })], Date.now() + 2000));
+    expect(await statusOf(db, '192.0.2.10', 22)).toBe('approved');
+  });
 });
