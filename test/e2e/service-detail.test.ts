@@ -193,7 +193,7 @@ describe.skipIf(!ready)('Service detail panel (portolan serve + Chromium, keyboa
     await page.getByTestId('export-csv').click();
     const dl = await all;
     expect(dl.suggestedFilename()).toMatch(/^portolan-services-\d{8}T\d{6}Z\.csv$/);
-    expect(readFileSync((await dl.path())!, 'utf8')).toBe(portolan(['services', '--db', db, '--format', 'csv']).stdout);
+    expect(readFileSync((await dl.path())!, 'utf8')).toBe(`\uFEFF${portolan(['services', '--db', db, '--format', 'csv']).stdout}`);
 
     // Status flagged: only that row, and the file name says so.
     await page.getByTestId('status-filter').selectOption('flagged');

@@ -131,7 +131,7 @@ describe.skipIf(!ready)('snapshot report and view in Chromium', () => {
     await page.getByTestId('snapshot-export-2-csv').click();
     const file = await (await download).path();
     const csv = readFileSync(file, 'utf8');
-    expect(csv.split('\r\n')[0]).toMatch(/^host,proto,port,service,status/);
+    expect(csv.split('\r\n')[0]).toMatch(/^\uFEFFhost,proto,port,service,status/);
     expect(csv).toContain('Internal status page');
 
     const jsonDl = page.waitForEvent('download');

@@ -1,7 +1,8 @@
 /**
  * The Inventory's "Export CSV": every service the current filter matches, in the table's
  * order, as the file `portolan services --format csv|tsv` writes (same columns, cells
- * that a spreadsheet would run as formulas neutralised). Read in pages of the list's own
+ * that a spreadsheet would run as formulas neutralised; a CSV file starts with a UTF-8
+ * byte-order mark so a spreadsheet reads its accents right). Read in pages of the list's own
  * size; a list too big for one message through the window's transport is refused with
  * the command that exports it instead.
  */
@@ -9,6 +10,7 @@ import { ServicesExportInput } from '../../shared/contract';
 import type { ServiceRow } from '../../shared/model';
 import type { SnapshotExport } from '../../shared/snapshots';
 import { servicesCsv, servicesTsv } from '../cli/format';
+import { UTF8_BOM } from '../snapshots/export-csv';
 import type { Db } from '../store/db';
 import { listServices } from './inventory';
 
@@ -34,6 +36,6 @@ export async function exportServices(db: Db, input: ServicesExportInput, now = n
     filename: `portolan-services${which}-${stamp}.${format}`,
     mime: format === 'csv' ? 'text/csv' : 'text/tab-separated-values',
     encoding: 'utf8',
-    data: format === 'csv' ? servicesCsv(rows) : servicesTsv(rows),
+    data: format === 'csv' ? UTF8_BOM + servicesCsv(rows) : servicesTsv(rows),
   };
 }

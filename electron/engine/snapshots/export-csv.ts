@@ -14,6 +14,13 @@ export const SNAPSHOT_CSV_COLUMNS = [
   'ignore_reason', 'ignored_by', 'ignored_at', 'ignored_until', 'ignore_rule',
 ] as const;
 
+/**
+ * Written at the start of CSV files (exports, not the CLI's standard output): without it
+ * a spreadsheet opened by double-click reads UTF-8 as the local code page and shows
+ * "JÃ¼rgen" for "Jürgen".
+ */
+export const UTF8_BOM = '\uFEFF';
+
 export function snapshotCsv(doc: SealedSnapshot): string {
   const hosts = new Map(doc.snapshot.hosts.map((h) => [h.address, h]));
   const lines = [SNAPSHOT_CSV_COLUMNS.join(',')];

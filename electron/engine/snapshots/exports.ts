@@ -6,7 +6,7 @@ import type { ExportFormat, SnapshotExport } from '../../shared/snapshots';
 import type { Db } from '../store/db';
 import { isoUtc } from './canonical';
 import { diffSnapshots } from './diff';
-import { snapshotCsv } from './export-csv';
+import { snapshotCsv, UTF8_BOM } from './export-csv';
 import { htmlToPdf } from './export-pdf';
 import { esc, renderReport } from './report-html';
 import { getSnapshot, previousOf } from './store';
@@ -35,7 +35,7 @@ export async function exportSnapshot(db: Db, id: number, format: ExportFormat): 
     }
     case 'csv': {
       const { doc } = await getSnapshot(db, id);
-      return { filename: `${base}.csv`, mime: 'text/csv; charset=utf-8', bytes: Buffer.from(snapshotCsv(doc), 'utf8') };
+      return { filename: `${base}.csv`, mime: 'text/csv; charset=utf-8', bytes: Buffer.from(UTF8_BOM + snapshotCsv(doc), 'utf8') };
     }
     case 'html':
       return { filename: `${base}.html`, mime: 'text/html; charset=utf-8', bytes: Buffer.from((await reportHtml(db, id)).html, 'utf8') };

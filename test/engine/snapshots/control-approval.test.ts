@@ -67,6 +67,7 @@ describe('portolan control keeps approvals and flags intact in snapshots', () =>
 
     const csv = run('alice', 'snapshot', 'export', '1', '--format', 'csv', '--out', '-').stdout.split('\r\n').map(csvCells);
     const cols = csv[0]!;
+    expect(cols[0]).toBe('\uFEFFhost'); // a byte-order mark first: spreadsheets then read UTF-8
     const row = csv.find((r) => r[0] === '127.0.0.1' && r[2] === String(web))!;
     const cell = (name: string) => row[cols.indexOf(name)];
     expect([cell('justification'), cell('owner'), cell('approved_by'), cell('compensating_control'), cell('control_recorded_by')]).toEqual(['dev web, CHG-1', 'web team', 'alice', 'x', 'bob']);
