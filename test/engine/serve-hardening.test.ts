@@ -451,7 +451,7 @@ describe('portolan serve (the built CLI)', () => {
     return exited;
   };
 
-  it('on a port in use: exits 1 saying EADDRINUSE, and leaves no upload folder', async () => {
+  it('on a port in use: exits 1 saying the port is in use and what to do, and leaves no upload folder', async () => {
     ensureBuilt();
     const root = tmpRoot();
     const busy = createTcpServer();
@@ -460,7 +460,7 @@ describe('portolan serve (the built CLI)', () => {
       const port = (busy.address() as { port: number }).port;
       const r = portolan(['serve', '--db', join(dir, 'cli-busy.db'), '--port', String(port)], { TMPDIR: root });
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/EADDRINUSE/);
+      expect(r.stderr).toBe(`portolan: error: port ${port} is in use (another portolan serve?); pick another with --port or 0 for any free port\n`);
       expect(uploads(root)).toEqual([]);
     } finally {
       busy.close();

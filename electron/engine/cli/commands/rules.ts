@@ -3,7 +3,7 @@
  * `portolan rules add --ignore|--approve [--host A | --subnet CIDR] [--port N] [--proto P]
  *                     --reason TEXT [--owner NAME] [--expires ISO|DURATION]`
  * `portolan rules delete ID`
- * `portolan rules gone-after DAYS`   (0: only a closed port makes a service gone)
+ * `portolan rules gone-after [DAYS]` (0: only a closed port makes a service gone; no DAYS: show it)
  */
 import type { Rule } from '../../../shared/inventory';
 import { goneAfterDays } from '../../inventory/gone';
@@ -15,7 +15,7 @@ export const RULES_HELP = `  portolan rules [list] [--json]
   portolan rules add --ignore|--approve [--host A | --subnet CIDR] [--port N]
                      [--proto tcp|udp] --reason TEXT [--owner NAME] [--expires ISO|DURATION]
   portolan rules delete ID
-  portolan rules gone-after DAYS
+  portolan rules gone-after [DAYS]
       Ignore and auto-approve rules (applied to new services and, when saved, to the
       queue); the period after which an unseen approved/flagged service is gone.`;
 
@@ -81,8 +81,10 @@ export async function cmdRules(args: string[]): Promise<number> {
   }
   // Any whole number is a well-formed rule id; one that names no rule is "not found" (exit 1), not a wrong command line.
   if (sub === 'delete' && (rest.length !== 1 || !/^\d+$/.test(rest[0]!))) throw new UsageError('rules delete takes one rule id, a whole number (portolan rules list shows them)');
-  if (sub === 'gone-after' && (rest.length !== 1 || !/^\d{1,5}$/.test(rest[0]!))) throw new UsageError('rules gone-after takes a number of days, 0 to 99999');
-  const engine = await openEngine(values.db, sub === 'list' ? 'read' : 'write');
+  if (sub === 'gone-after' && (rest.length > 1 || (rest.length === 1 && !/^\d{1,5}$/.test(rest[0]!)))) throw new UsageError('rules gone-after takes a number of days, 0 to 99999 (none: show the current setting)');
+  // `rules gone-after` alone shows the setting, as `rules list` ends with it.
+  const reading = sub === 'list' || (sub === 'gone-after' && rest.length === 0);
+  const engine = await openEngine(values.db, reading ? 'read' : 'write');
   try {
     if (sub === 'list') {
       const rules = await engine.handle('rules.list', {});
@@ -105,6 +107,8 @@ export async function cmdRules(args: string[]): Promise<number> {
         throw err;
       }
       process.stdout.write(`rule ${r.id} deleted; ${counted(r.released, 'service')} back in the queue\n`);
+    } else if (rest.length === 0) {
+      process.stdout.write(`${goneLine(await goneAfterDays(engine.db))}\n`);
     } else {
       await engine.inventory.setGoneAfterDays(Number(rest[0]));
       const s = await engine.inventory.sweep();
