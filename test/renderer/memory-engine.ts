@@ -104,6 +104,7 @@ export function createMemoryEngine(seed: ServiceRow[] = []): MemoryEngine {
           (q.insecure === undefined || !!r.insecure === q.insecure) &&
           (q.port === undefined || r.port === q.port) &&
           (q.proto === undefined || r.proto === q.proto) &&
+          (q.subnet === undefined || q.subnet.includes('/') || r.host === q.subnet) &&
           (!q.since || Date.parse(r.createdAt ?? r.firstSeen) >= Date.parse(q.since)) &&
           (!needle || [r.host, String(r.port), r.service ?? '', r.status].some((v) => v.toLowerCase().includes(needle))),
       );

@@ -17,6 +17,7 @@ import ServiceFilters from '../../renderer/src/components/inventory/ServiceFilte
 import ServiceTable from '../../renderer/src/components/inventory/ServiceTable.vue';
 import JobPanel from '../../renderer/src/components/jobs/JobPanel.vue';
 import ReviewQueue from '../../renderer/src/components/review/ReviewQueue.vue';
+import { useReviewStore } from '../../renderer/src/stores/review';
 import RulesPanel from '../../renderer/src/components/review/RulesPanel.vue';
 import ScanForm from '../../renderer/src/components/scan/ScanForm.vue';
 import ServiceDetail from '../../renderer/src/components/service/ServiceDetail.vue';
@@ -278,6 +279,16 @@ describe('bulk approve warns about insecure protocols', () => {
     await w.get('[data-testid="act-approve-matching"]').trigger('click');
     await settle();
     expect(w.get('[data-testid="reason-insecure"]').text()).toMatch(/^2 of these 4 services are insecure protocols \(ftp, telnet\)/);
+    w.unmount();
+  });
+
+  it('a filter naming one host counts that host only', async () => {
+    const e = engine();
+    const w = mount(ReviewQueue, { global: globals(e.platform), attachTo: document.body });
+    await settle();
+    const review = useReviewStore();
+    expect(await review.countInsecure({ status: 'new', host: '192.0.2.1' })).toEqual({ count: 1, labels: ['ftp'] });
+    expect(await review.countInsecure({ status: 'new' })).toMatchObject({ count: 2 });
     w.unmount();
   });
 

@@ -81,9 +81,10 @@ export const useReviewStore = defineStore('review', () => {
   async function countInsecure(filter: ServiceFilter): Promise<InsecureCount | null> {
     if (filter.insecure === false) return { count: 0, labels: [] };
     // The queue's filters (status, port, proto, subnet, since) are services.list's too.
-    const { status = 'all', port, proto, subnet, since } = filter;
+    // A one-address filter (host) is a one-address subnet to services.list.
+    const { status = 'all', port, proto, subnet, host, since } = filter;
     try {
-      const page = await api.services.list({ status, port, proto, subnet, since, insecure: true, offset: 0, limit: 500 });
+      const page = await api.services.list({ status, port, proto, subnet: subnet ?? host, since, insecure: true, offset: 0, limit: 500 });
       return { count: page.total, labels: insecureLabels(page.rows) };
     } catch {
       return null;
