@@ -81,7 +81,7 @@ async function list(args: string[]): Promise<number> {
   if (values.format === 'tsv') return out([head, ...body].map((r) => r.join('\t')).join('\n') + '\n'), 0;
   if (!rows.length) return out('no snapshots\n'), 0;
   const show = body.map((r) => [r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, `${r[7]!.slice(0, 16)}…`, r[8]!.slice(0, 40)]);
-  const h = head.map((x) => x.toUpperCase());
+  const h = head.map((x) => x.toUpperCase().replace(/_/g, ' '));
   const w = columnWidths(h, show);
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
   out([line(h), ...show.map(line)].join('\n') + '\n');
