@@ -46,7 +46,7 @@ export class CaptureService {
           onChanged: (added, updated) => this.emit('services.changed', { added, updated }),
           onFound: (list) => {
             const kept = this.found.get(ctx.id) ?? [];
-            kept.push(...list);
+            for (const x of list) kept.push(x);
             this.found.set(ctx.id, kept.slice(-FOUND_KEEP));
           },
         });

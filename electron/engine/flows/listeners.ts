@@ -152,8 +152,8 @@ export class ListenerBook {
         probedPorts: probed,
         answeredPorts: answered,
         collapsedPorts: bare.length,
-        firstUs: Math.min(...bare.map((h) => h.firstUs)),
-        lastUs: Math.max(...bare.map((h) => h.lastUs)),
+        firstUs: bare.reduce((m, h) => Math.min(m, h.firstUs), Infinity),
+        lastUs: bare.reduce((m, h) => Math.max(m, h.lastUs), -Infinity),
       });
     }
     return drop.size ? hits.filter((h) => !drop.has(h)) : hits;

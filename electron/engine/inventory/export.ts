@@ -27,7 +27,7 @@ export async function exportServices(db: Db, input: ServicesExportInput, now = n
     if (offset === 0 && page.total > maxRows) {
       throw new Error(`${page.total.toLocaleString('en-US')} services match, more than the ${maxRows.toLocaleString('en-US')} an export from the window holds: narrow the filter, or run 'portolan services --format ${format}'`);
     }
-    rows.push(...page.rows);
+    for (const r of page.rows) rows.push(r);
     if (page.rows.length < PAGE) break;
   }
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

@@ -178,7 +178,7 @@ export class ScanService {
           if (h.nonOpen > 0) sightings.push(sighting(r));
           else h.held.push(r);
         } else if (h.nonOpen++ === 0 && h.held.length) {
-          sightings.push(...h.held.map(sighting));
+          for (const p of h.held) sightings.push(sighting(p));
           h.held = [];
         }
         if (pending.length >= FLUSH_ROWS) void flush();
@@ -192,7 +192,7 @@ export class ScanService {
             flag = 'accepts-all';
             flagged.push(s.host);
             warn(`${s.host} accepted a connection on every one of the ${h.held.length} ports probed: something answers for it (proxy, tarpit, firewall); its ports are stored but not added to the inventory`);
-          } else sightings.push(...h.held.map(sighting));
+          } else for (const p of h.held) sightings.push(sighting(p));
         }
         if (s.open + s.closed > 0 || flag) hostRows.push([scanId, s.host, s.open, s.closed, s.filtered, s.error, flag]);
       },
@@ -282,7 +282,7 @@ export class ScanService {
       clearInterval(progressTimer);
       ctx.signal.removeEventListener('abort', onOuterAbort);
       // Hosts the sweep did not finish (cancel): release what they held unless they look like accepts-all.
-      for (const [host, h] of held) if (h.held.length && (h.nonOpen > 0 || h.held.length < ACCEPTS_ALL_MIN)) sightings.push(...h.held.map(sighting));
+      for (const [host, h] of held) if (h.held.length && (h.nonOpen > 0 || h.held.length < ACCEPTS_ALL_MIN)) for (const p of h.held) sightings.push(sighting(p));
       else if (h.held.length) warn(`${host}: sweep stopped before its ports were all probed; its ${h.held.length} open ports (nothing else answered) are held back from the inventory`);
       await flush();
       await flushing;

@@ -75,7 +75,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
   const takenMs = Date.parse(doc.snapshot.meta.takenAt);
   const src = doc.snapshot.sources;
   const scanTimes = [...src.scans.map((x) => x.startedAt), ...src.imports.map((x) => x.toolStartedAt ?? x.recordedAt)].map((t) => Date.parse(t)).filter((t) => t <= takenMs);
-  const lastScan = scanTimes.length ? Math.max(...scanTimes) : null;
+  const lastScan = scanTimes.length ? scanTimes.reduce((a, b) => Math.max(a, b)) : null;
   const scanAgeDays = lastScan === null ? null : Math.floor((takenMs - lastScan) / DAY);
   const prevAgeDays = prev ? Math.floor((takenMs - Date.parse(prev.snapshot.meta.takenAt)) / DAY) : null;
   const undocumented = live.filter((x) => x.status !== 'ignored' && !(x.approval && x.approval.justification.trim()));

@@ -146,7 +146,7 @@ export function verifyDocument(doc: unknown): VerifyReport {
     compareItems('sources', all, (s) => (typeof s.id === 'string' ? s.id : null), items?.sources, itemProblems);
   }
   crossCheckHosts(snap.hosts, snap.services, itemProblems);
-  itemProblems.push(...structureProblems(meta, snap.hosts, snap.services));
+  for (const p of structureProblems(meta, snap.hosts, snap.services)) itemProblems.push(p);
   report.hosts = Array.isArray(snap.hosts) ? snap.hosts.length : 0;
   report.services = Array.isArray(snap.services) ? snap.services.length : 0;
 
@@ -154,7 +154,8 @@ export function verifyDocument(doc: unknown): VerifyReport {
   // (A host removed from both the content and the seal's list leaves every remaining item
   // matching its hash; only the seal's top hash shows it, so naming the seal first would
   // hide the host.)
-  problems.push(...itemProblems);
+  // One push per problem: a spread of a quarter of a million problems overflows the stack.
+  for (const p of itemProblems) problems.push(p);
   if (!rootOk && items !== null) {
     problems.push({
       where: 'seal',

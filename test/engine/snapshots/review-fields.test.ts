@@ -166,3 +166,31 @@ describe('offline verify of a document edited and re-hashed throughout', () => {
     }
   });
 });
+
+describe('verify of a very large altered document', () => {
+  it('names every altered service (a quarter of a million problems) instead of overflowing the stack', () => {
+    const services = [];
+    for (let h = 0; h < 4; h++) {
+      for (let port = 1; port <= 60_000; port++) {
+        services.push({
+          host: `192.0.2.${h + 1}`, proto: 'tcp', port, service: null, banner: null, status: 'new', statusSince: '2024-03-01T10:00:00.000+00:00',
+          evidence: 'import', confidence: 'certain', firstSeen: '2024-03-01T10:00:00.000+00:00', lastSeen: '2024-03-01T10:00:00.000+00:00', sources: [], approval: null, flag: null, insecure: null,
+        });
+      }
+    }
+    const content = {
+      meta: { format: 'portolan-snapshot', formatVersion: 1, id: 1, takenAt: '2024-03-02T00:00:00.000+00:00', takenBy: 'a', note: '', scope: 'all', portolanVersion: 'test', prevSha256: null },
+      hosts: [1, 2, 3, 4].map((h) => ({ address: `192.0.2.${h}`, hostnames: [], mac: null, tags: [] })),
+      services,
+      rules: null,
+      sources: { captures: [], scans: [], imports: [] },
+    } as unknown as SnapshotContent;
+    const doc = sealContent(content);
+    expect(verifyDocument(doc).ok).toBe(true);
+    for (const s of doc.snapshot.services) s.status = 'gone';
+    const r = verifyDocument(doc);
+    expect(r.ok).toBe(false);
+    expect(r.problems.length).toBeGreaterThanOrEqual(240_000);
+    expect(r.problems[0]!.what).toMatch(/^service 192\.0\.2\.1 tcp\/1 was altered/);
+  }, 60_000);
+});
