@@ -318,6 +318,31 @@ export class Db {
     return new Promise((resolve, reject) => this.reader!.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows))));
   }
 
+  /** Serialises readConsistent: one read transaction at a time on the reader. */
+  private readChain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` with the reader inside one read transaction, so every `read()` it makes sees
+   * the same commit: a list read in pages (an export) can neither repeat nor miss rows
+   * while a capture or an import writes. Other reads made meanwhile see that commit too.
+   */
+  async readConsistent<T>(fn: () => Promise<T>): Promise<T> {
+    const reader = this.reader;
+    if (!reader) return fn();
+    const exec = (sql: string): Promise<void> => new Promise((resolve, reject) => reader.exec(sql, (err: Error | null) => (err ? reject(err) : resolve())));
+    const run = async (): Promise<T> => {
+      await exec('BEGIN');
+      try {
+        return await fn();
+      } finally {
+        await exec('COMMIT').catch(() => exec('ROLLBACK').catch(() => undefined));
+      }
+    };
+    const result = this.readChain.then(run, run);
+    this.readChain = result.catch(() => undefined);
+    return result;
+  }
+
   async close(): Promise<void> {
     const reader = this.reader;
     this.reader = null;

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../electron/engine/engine';
 import { exportServices } from '../../../electron/engine/inventory/export';
+import { recordSightings, type Sighting } from '../../../electron/engine/inventory/inventory';
 import { ensureBuilt, portolan } from '../../support/cli';
 
 const FIX = resolve(__dirname, '../../fixtures/nmap');
@@ -100,11 +101,43 @@ describe('services.export', () => {
     try {
       const total = (await engine.handle('services.list', {})).total;
       await expect(exportServices(engine.db, { format: 'csv' }, new Date(), total - 1)).rejects.toThrow(
-        new RegExp(`^${total} services match, more than the ${total - 1} an export from the window holds: narrow the filter, or run 'portolan services --format csv'$`),
+        new RegExp(`^${total} services match, more than the ${total - 1} an export from the window holds: narrow the filter, or run 'portolan services --format csv' \\(with --status`),
       );
       expect(parseCsv((await exportServices(engine.db, { format: 'csv' }, new Date(), total)).data)).toHaveLength(total + 1);
+      // Bytes too: one reply through the window's transport stays well under its limit.
+      await expect(exportServices(engine.db, { format: 'csv' }, new Date(), total, 100)).rejects.toThrow(/^the export would be 1 MB, more than the 0 MB an export from the window holds: narrow the filter, or run 'portolan services --format csv' \(with --status/);
     } finally {
       await engine.close();
     }
   });
+});
+
+describe('services.export while the inventory changes', () => {
+  it('reads every page in one read transaction: rows committed meanwhile neither repeat nor vanish', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portolan-export-tx-'));
+    const engine = await Engine.open({ dbPath: join(dir, 'p.db') });
+    try {
+      const hosts = (from: number, n: number): Sighting[] => Array.from({ length: n }, (_, i) => ({ host: '192.0.2.200', proto: 'tcp', port: from + i, evidence: 'import', confidence: 'certain', service: null, firstSeenMs: 1e12, lastSeenMs: 1e12, flows: 0, bytes: 0 }) as Sighting);
+      await engine.db.tx(async () => recordSightings(engine.db, 'import', 1, hosts(1000, 12_000)));
+      // Services on a lower-sorting host land before the pages still to come while the export reads.
+      let added = false;
+      const original = engine.db.read.bind(engine.db);
+      engine.db.read = (async (sql: string, params?: unknown[]) => {
+        const rows = await original(sql, params as never);
+        if (!added) {
+          added = true;
+          await engine.db.tx(async () => recordSightings(engine.db, 'import', 2, hosts(1, 900).map((s) => ({ ...s, host: '192.0.2.100' }))));
+        }
+        return rows;
+      }) as typeof engine.db.read;
+      const e = await exportServices(engine.db, { format: 'tsv' });
+      const keys = e.data.trim().split('\n').slice(1).map((l) => l.split('\t').slice(0, 3).join(' '));
+      expect(added).toBe(true);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys).toHaveLength(12_000);
+      expect((await engine.handle('services.list', {})).total).toBe(12_900);
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
 });
