@@ -114,6 +114,9 @@ export function keyRange(text: string): KeyRange {
     lo[i] = (lo[i] ?? 0) & ~m;
     hi[i] = (hi[i] ?? 0) | m;
   }
-  const first = addr.kind() === 'ipv4' ? lo.slice(12).join('.') : normalizeHost(ipaddr.fromByteArray(lo).toString());
-  return { text: `${first}/${len}`, lo: keyOf(lo), hi: keyOf(hi) };
+  // A block inside ::ffff:0:0/96 is IPv4 and is written so (::ffff:10.0.0.0/104 is
+  // 10.0.0.0/8), as the inventory writes its hosts.
+  const mapped = addr.kind() === 'ipv6' && full >= 96 && lo.slice(0, 12).every((b, i) => b === (i < 10 ? 0 : 0xff));
+  const written = addr.kind() === 'ipv4' || mapped ? `${lo.slice(12).join('.')}/${full - 96}` : `${normalizeHost(ipaddr.fromByteArray(lo).toString())}/${len}`;
+  return { text: written, lo: keyOf(lo), hi: keyOf(hi) };
 }

@@ -36,7 +36,8 @@ const label = (d: SealedSnapshot): string => (d.snapshot.meta.id != null ? `#${d
 function scopeWarnings(a: SealedSnapshot, b: SealedSnapshot): string[] {
   const sa = a.snapshot.meta.scope;
   const sb = b.snapshot.meta.scope;
-  if (sa === sb) return [];
+  // Tags match case-insensitively (tag:CDE and tag:cde are one scope).
+  if (sa === sb || sa.toLowerCase() === sb.toLowerCase()) return [];
   return [`the snapshots cover different scopes (${label(a)}: ${sa}, ${label(b)}: ${sb}): hosts outside one of them show as new or gone without having changed`];
 }
 
@@ -69,6 +70,19 @@ export function diffSnapshots(a: SealedSnapshot, b: SealedSnapshot): SnapshotDif
       const x = before.compensatingControl?.note ?? '';
       const y = after.compensatingControl?.note ?? '';
       if (x !== y && !changes.some((c) => c.field === 'insecure.compensatingControl')) changes.push({ field: 'compensatingControl', before: x, after: y });
+    }
+    // An ignore's reason and end are decisions too (making an exception permanent is a
+    // change an auditor looks for). Compared when both snapshots carry the field.
+    if (before.ignore !== undefined && after.ignore !== undefined) {
+      for (const [field, get] of [
+        ['ignore.reason', (s: SnapshotService) => s.ignore?.reason ?? ''],
+        ['ignore.until', (s: SnapshotService) => (s.ignore ? (s.ignore.until ?? 'never') : '')],
+        ['ignore.rule', (s: SnapshotService) => (s.ignore?.rule == null ? '' : String(s.ignore.rule))],
+      ] as const) {
+        const x = get(before);
+        const y = get(after);
+        if (x !== y) changes.push({ field, before: x, after: y });
+      }
     }
     if (changes.length) diff.services.changed.push({ ...ref(after), changes });
   }

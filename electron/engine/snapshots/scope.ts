@@ -34,6 +34,11 @@ export function parseScope(input: string): Scope {
   } catch {
     throw new ScopeError(`scope ${JSON.stringify(raw)} is not 'all', a subnet (192.0.2.0/24) or a tag (tag:CDE)`);
   }
+  // An IPv4-mapped IPv6 block is the IPv4 block (the inventory stores those hosts as IPv4).
+  if (addr.kind() === 'ipv6' && bits >= 96 && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
+    bits -= 96;
+  }
   const network = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
   return { kind: 'subnet', text: `subnet:${network.toString()}/${bits}`, range: [network, bits] };
 }

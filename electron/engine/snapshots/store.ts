@@ -4,6 +4,7 @@
  * link to the previous seal are one consistent moment; rows are never updated (triggers
  * refuse it). Seal checks of stored rows are cached by id: a row cannot change.
  */
+import { sweepInventory } from '../inventory/gone';
 import { userInfo } from 'node:os';
 import type { SealStatus, SnapshotSummary } from '../../shared/snapshots';
 import type { Db } from '../store/db';
@@ -52,6 +53,11 @@ export async function takeSnapshot(db: Db, o: TakeOptions = {}): Promise<{ id: n
   for (const [what, v] of [['note', note], ['taken-by name', takenBy]] as const) {
     if (/[\x00-\x09\x0b-\x1f\x7f]/.test(v)) throw Object.assign(new Error(`the ${what} contains control characters`), { name: 'InvalidInput' });
   }
+  // Statuses as of the snapshot's moment: an ignore that has expired (a rule's or a
+  // review's end), a service gone unseen past the gone period, are settled first, or the
+  // snapshot would seal "ignored until <a time before it>" (a running window sweeps only
+  // every few minutes).
+  await sweepInventory(db, o.nowMs ?? Date.now());
   return db.tx(async () => {
     // all(), not get(): a parameterless get() on a reused statement would not reset it.
     const [last] = await db.all<{ id: number; sha256: string }>('snapLast');

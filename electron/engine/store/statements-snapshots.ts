@@ -26,7 +26,7 @@ export const SNAPSHOT_STATEMENTS = {
   // (id) — the snapshot before this one
   snapPrev: `SELECT id, sha256, canonical_json FROM snapshots WHERE id < ? ORDER BY id DESC LIMIT 1`,
   // The latest earlier snapshot of the same scope (the report's baseline): (id, id)
-  snapPrevSameScope: `SELECT id, sha256, canonical_json FROM snapshots WHERE id < ?1 AND scope = (SELECT scope FROM snapshots WHERE id = ?1) ORDER BY id DESC LIMIT 1`,
+  snapPrevSameScope: `SELECT id, sha256, canonical_json FROM snapshots WHERE id < ?1 AND lower(scope) = lower((SELECT scope FROM snapshots WHERE id = ?1)) ORDER BY id DESC LIMIT 1`,
   // (id) — the snapshot after this one (its link must name this one's seal)
   snapNext: `SELECT id, prev_sha256 FROM snapshots WHERE id > ? ORDER BY id LIMIT 1`,
 } as const;

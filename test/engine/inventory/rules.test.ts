@@ -17,6 +17,14 @@ describe('key ranges', () => {
     expect(keyRange('2001:DB8:0:0::1')).toMatchObject({ text: '2001:db8::1' });
     expect(keyRange('2001:db8::/32').text).toBe('2001:db8::/32');
     for (const bad of ['198.51.100.0/33', '300.1.1.1', '1.2.3', '01.2.3.4', 'example.com', '::/129', '']) expect(() => keyRange(bad), bad).toThrow();
+    // Blocks inside ::ffff:0:0/96 are IPv4 blocks, written as such.
+    expect(keyRange('::ffff:10.0.0.0/104')).toMatchObject({ text: '10.0.0.0/8', lo: '00000000000000000000ffff0a000000', hi: '00000000000000000000ffff0affffff' });
+    expect(keyRange('::ffff:0:0/96').text).toBe('0.0.0.0/0');
+    expect(keyRange('::ffff:192.0.2.7/128').text).toBe('192.0.2.7/32');
+    expect(keyRange('::ffff:192.0.2.7')).toMatchObject({ text: '192.0.2.7' });
+    expect(keyRange(keyRange('::ffff:10.9.0.0/112').text)).toEqual(keyRange('::ffff:10.9.0.0/112'));
+    expect(keyRange('::/95').text).toBe('::/95');
+    expect(keyRange('2001:db8::/32').text).toBe('2001:db8::/32');
   });
 });
 

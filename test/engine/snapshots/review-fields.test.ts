@@ -13,7 +13,10 @@ import { applyReview } from '../../../electron/engine/inventory/review';
 import { saveRule } from '../../../electron/engine/inventory/rules';
 import { snapshotCsv, SNAPSHOT_CSV_COLUMNS } from '../../../electron/engine/snapshots/export-csv';
 import { reportHtml } from '../../../electron/engine/snapshots/exports';
-import { listSnapshots, takeSnapshot } from '../../../electron/engine/snapshots/store';
+import { listSnapshots, previousOf, takeSnapshot } from '../../../electron/engine/snapshots/store';
+import { diffSnapshots } from '../../../electron/engine/snapshots/diff';
+import { parseScope } from '../../../electron/engine/snapshots/scope';
+import { addTag } from '../../../electron/engine/inventory/tags';
 import { sealContent } from '../../../electron/engine/snapshots/seal';
 import type { SnapshotContent } from '../../../electron/engine/snapshots/types';
 import { verifyDocument } from '../../../electron/engine/snapshots/verify';
@@ -193,4 +196,40 @@ describe('verify of a very large altered document', () => {
     expect(r.problems.length).toBeGreaterThanOrEqual(240_000);
     expect(r.problems[0]!.what).toMatch(/^service 192\.0\.2\.1 tcp\/1 was altered/);
   }, 60_000);
+});
+
+describe('ignores over time', () => {
+  it('an ignore that ended before the snapshot is not sealed as in force; a changed ignore is a diff change', async () => {
+    const db = await open();
+    const t = Date.now();
+    await db.tx(async () => recordSightings(db, 'capture', await captureId(db), [sight({ host: '192.0.2.70', port: 25 }), sight({ host: '192.0.2.70', port: 80 })], t - 10_000));
+    const id25 = await idOf(db, '192.0.2.70', 25);
+    const id80 = await idOf(db, '192.0.2.70', 80);
+    await applyReview(db, { ids: [id25], action: 'ignore', reason: 'relay test', expiresAt: new Date(t + 60_000).toISOString() }, 'carol', t - 5000);
+    await applyReview(db, { ids: [id80], action: 'ignore', reason: 'test VM', expiresAt: new Date(t + 3_600_000).toISOString() }, 'carol', t - 5000);
+    const first = (await takeSnapshot(db, { nowMs: t })).doc;
+    expect(first.snapshot.services.find((s) => s.port === 25)).toMatchObject({ status: 'ignored' });
+    // Two minutes on: port 25's ignore has ended; port 80's was made permanent with another reason.
+    await applyReview(db, { ids: [id80], action: 'ignore', reason: 'out of scope per QSA, permanent' }, 'carol', t + 100_000);
+    const later = (await takeSnapshot(db, { nowMs: t + 120_000 })).doc;
+    expect(later.snapshot.services.find((s) => s.port === 25)).toMatchObject({ status: 'new', ignore: null });
+    const d = diffSnapshots(first, later);
+    expect(d.same).toBe(false);
+    const changes = Object.fromEntries(d.services.changed.map((c) => [c.port, Object.fromEntries(c.changes.map((x) => [x.field, [x.before, x.after]]))]));
+    expect(changes[80]).toEqual({ 'ignore.reason': ['test VM', 'out of scope per QSA, permanent'], 'ignore.until': [new Date(t + 3_600_000).toISOString().replace('Z', '+00:00'), 'never'] });
+    expect(changes[25]).toMatchObject({ status: ['ignored', 'new'], 'ignore.reason': ['relay test', ''] });
+  });
+
+  it('scopes: tag:cde is tag:CDE for the baseline and the diff; an IPv4-mapped block is the IPv4 block', async () => {
+    expect(parseScope('::ffff:10.9.0.0/112').text).toBe('subnet:10.9.0.0/16');
+    expect(parseScope('::ffff:10.9.0.2').text).toBe('subnet:10.9.0.2/32');
+    const db = await open();
+    await seed(db, BASE);
+    await addTag(db, 'CDE', ['192.0.2.10'], 'a');
+    const a = await takeSnapshot(db, { scope: 'tag:CDE', nowMs: T0 + 86_400_000 });
+    await takeSnapshot(db, { scope: 'all', nowMs: T0 + 2 * 86_400_000 });
+    const c = await takeSnapshot(db, { scope: 'tag:cde', nowMs: T0 + 3 * 86_400_000 });
+    expect((await previousOf(db, c.id))?.row.id).toBe(a.id);
+    expect(diffSnapshots(a.doc, c.doc).warnings).toEqual([]);
+  });
 });
