@@ -101,12 +101,16 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 /**
  * `portolan services | head -1`: once the reader has gone, the next write fails with
  * EPIPE (Node ignores SIGPIPE), which unhandled is a stack trace and exit 1. The output
- * is no longer wanted, so the process ends there, quietly, with 0, as `head` asked.
- * Any other failure to write the output (a full disk) is one line and exit 1.
+ * is no longer wanted: the rest of it is dropped, quietly, and the command ends with its
+ * own exit code (`snapshot diff … | head -1` still says 1, different, to a shell with
+ * pipefail). Any other failure to write the output (a full disk) is one line and exit 1.
  */
 function endQuietlyOnClosedOutput(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code === 'EPIPE') {
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      return;
+    }
     process.stderr.write(`portolan: error: cannot write the output: ${oneLine(err.message)}\n`);
     process.exit(1);
   });

@@ -7,7 +7,7 @@
  * - `review` in bulk approves every service it selects and says so (the ids it changed
  *   were gathered with ids.push(...changed), the same overflow);
  * - output into a pipe whose reader has gone (`services | head -1`) ends the command
- *   quietly with 0 instead of an EPIPE stack trace and exit 1.
+ *   quietly with its own exit code instead of an EPIPE stack trace and exit 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -114,5 +114,21 @@ describe('a large inventory through the CLI', () => {
       expect(r.stderr, format).toBe('');
       expect([r.code, r.signal], format).toEqual([0, null]);
     }
+  });
+
+  it('a closed pipe keeps the command\'s own exit code: snapshot diff | head -1 still says 1, different', async () => {
+    // A small database of its own: 6,000 services, snapshot, all flagged, snapshot.
+    const small = join(dir, 'diff.db');
+    const xml = join(dir, 'six-thousand.xml');
+    const ports = Array.from({ length: 6000 }, (_, i) => `<port protocol="tcp" portid="${i + 1}"><state state="open"/></port>`).join('\n');
+    writeFileSync(xml, `<?xml version="1.0"?><nmaprun scanner="nmap" start="1709280000"><host endtime="1709280100"><status state="up"/><address addr="192.0.2.9" addrtype="ipv4"/><ports>${ports}</ports></host></nmaprun>`);
+    for (const args of [['import', xml], ['snapshot', 'save'], ['review', '--status', 'new', '--flag', '--reason', 'not in the baseline'], ['snapshot', 'save']]) {
+      const r = cli([...args, '--db', small]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const r = await closedPipe(['snapshot', 'diff', '1', '2', '--format', 'tsv', '--db', small]);
+    expect(r.got).toBeGreaterThan(0);
+    expect(r.stderr).toBe('');
+    expect([r.code, r.signal]).toEqual([1, null]);
   });
 });
