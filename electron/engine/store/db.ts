@@ -89,6 +89,20 @@ function refuseNewer(path: string, applied: ReadonlySet<number>): void {
   if (newest > known) throw new StoreError(`the database ${path} was written by a newer Portolan (schema version ${newest}; this one knows up to ${known}): update Portolan`);
 }
 
+/** Tables and views of some other application in a database without Portolan's schema. */
+const FOREIGN_TABLES = `SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`;
+
+/**
+ * A SQLite file that holds another application's tables (a browser's history, a
+ * password store) and no Portolan schema is refused before anything is written: a
+ * mistyped --db must not add twenty tables to someone else's database.
+ */
+function refuseForeign(path: string, tables: ReadonlyArray<{ name: string }>): void {
+  if (!tables.length) return;
+  const names = tables.slice(0, 3).map((t) => t.name).join(', ');
+  throw new StoreError(`the database ${path} belongs to another application (tables ${names}${tables.length > 3 ? ', …' : ''}; no Portolan schema): give Portolan a file of its own`);
+}
+
 export interface RunResult {
   lastID: number;
   changes: number;
@@ -123,7 +137,9 @@ export class Db {
       // Long ingests hold the write lock for seconds; other processes wait rather than fail.
       await db.exec('PRAGMA busy_timeout = 60000');
       // Before any setting or migration is written: a newer schema is left exactly as it is.
-      refuseNewer(path, await db.appliedVersions());
+      const applied = await db.appliedVersions();
+      refuseNewer(path, applied);
+      if (applied.size === 0) refuseForeign(path, await db.query<{ name: string }>(FOREIGN_TABLES));
       await db.exec('PRAGMA foreign_keys = ON');
       if (path !== ':memory:') await db.exec('PRAGMA journal_mode = WAL');
       await db.exec('PRAGMA synchronous = NORMAL');
@@ -166,6 +182,12 @@ export class Db {
     try {
       applied = await versions(raw);
     } catch (err) {
+      if (/no such table: schema_migrations/.test((err as Error).message)) {
+        const tables = await new Promise<Array<{ name: string }>>((resolve) => raw.all(FOREIGN_TABLES, (e: Error | null, rows: Array<{ name: string }>) => resolve(e ? [] : rows)));
+        await new Promise<void>((resolve) => raw.close(() => resolve()));
+        refuseForeign(path, tables);
+        throw new StoreError(`cannot read the database ${path}: it has no Portolan schema yet (open it once with write access)`);
+      }
       await new Promise<void>((resolve) => raw.close(() => resolve()));
       const code = (err as { code?: string }).code;
       if (code !== 'SQLITE_READONLY' && code !== 'SQLITE_CANTOPEN') throw new StoreError(`cannot read the database ${path}: ${(err as Error).message}`);

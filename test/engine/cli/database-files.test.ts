@@ -76,3 +76,22 @@ describe('an empty file given as the database', () => {
     expect(statSync(empty).size).toBe(0);
   });
 });
+
+describe("another application's SQLite database", () => {
+  it('is refused by every command and by the store, read-only too, and left as it was', async () => {
+    const other = join(dir, 'places.sqlite');
+    const d = await Db.open(join(dir, 'scratch.db')); // any SQLite will do to write a foreign file
+    await d.exec(`ATTACH DATABASE '${other}' AS o; CREATE TABLE o.moz_places (id INTEGER PRIMARY KEY, url TEXT); INSERT INTO o.moz_places (url) VALUES ('https://example.test/'); DETACH DATABASE o`);
+    await d.close();
+    const before = sha(other);
+    const line = `portolan: error: the database ${other} belongs to another application (tables moz_places; no Portolan schema): give Portolan a file of its own\n`;
+    for (const args of [...READING, ...WRITING]) {
+      const r = portolan([...args, '--db', other]);
+      expect(r.stderr, args.join(' ')).toBe(line);
+      expect(r.code, args.join(' ')).toBe(1);
+    }
+    for (const readOnly of [false, true]) await expect(Db.open(other, { readOnly })).rejects.toThrow('belongs to another application (tables moz_places; no Portolan schema)');
+    expect(sha(other)).toBe(before);
+    expect(existsSync(`${other}-wal`)).toBe(false);
+  });
+});
