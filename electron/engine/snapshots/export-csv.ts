@@ -11,7 +11,7 @@ export const SNAPSHOT_CSV_COLUMNS = [
   'host', 'proto', 'port', 'service', 'status', 'status_since', 'evidence', 'confidence', 'first_seen', 'last_seen',
   'sources', 'flows', 'bytes', 'justification', 'owner', 'approved_by', 'approved_at', 'flag_reason',
   'insecure', 'compensating_control', 'hostnames', 'mac', 'tags', 'banner', 'control_recorded_by', 'control_recorded_at',
-  'ignore_reason', 'ignored_by', 'ignored_at', 'ignored_until', 'ignore_rule',
+  'ignore_reason', 'ignored_by', 'ignored_at', 'ignored_until', 'ignore_rule', 'flagged_by', 'flagged_at',
 ] as const;
 
 /**
@@ -36,6 +36,7 @@ export function snapshotCsv(doc: SealedSnapshot): string {
       (h?.hostnames ?? []).join(' '), h?.mac ?? '', (h?.tags ?? []).join(' '), s.banner ?? '',
       s.compensatingControl?.recordedBy ?? '', s.compensatingControl?.recordedAt ?? '',
       s.ignore?.reason ?? '', s.ignore?.ignoredBy ?? '', s.ignore?.ignoredAt ?? '', s.ignore ? (s.ignore.until ?? 'never') : '', s.ignore?.rule == null ? '' : String(s.ignore.rule),
+      s.flag?.flaggedBy ?? '', s.flag?.flaggedAt ?? '',
     ];
     lines.push(cells.map(csvCell).join(','));
   }

@@ -161,7 +161,7 @@ function serviceTable(items: SnapshotService[], caption: string): string {
   const rows = shown
     .map(
       (s) =>
-        `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge(s.status)}</td>${cell(s.insecure?.protocol)}${cell(s.approval?.justification ?? s.flag?.reason ?? s.ignore?.reason)}${withControl ? cell(controlNote(s) ?? 'none recorded') : ''}</tr>`,
+        `<tr><td class="mono">${esc(s.host)}</td><td class="mono">${esc(`${s.proto}/${s.port}`)}</td>${cell(s.service)}<td>${badge(s.status)}</td>${cell(s.insecure?.protocol)}${cell(s.approval?.justification ?? s.flag?.reason ?? s.ignore?.reason)}${withControl ? cell(controlNote(s) ?? (s.insecure ? 'none recorded' : null)) : ''}</tr>`,
     )
     .join('');
   const more = items.length > LIMIT ? `<p class="muted">… and ${items.length - LIMIT} more; the full list is in section 4 and in the CSV export.</p>` : '';

@@ -56,11 +56,11 @@ describe('ignored services in a snapshot', () => {
 
     const lines = snapshotCsv(doc).split('\r\n');
     const head = lines[0]!.split(',');
-    expect(head.slice(-5)).toEqual(['ignore_reason', 'ignored_by', 'ignored_at', 'ignored_until', 'ignore_rule']);
+    expect(head.slice(-7)).toEqual(['ignore_reason', 'ignored_by', 'ignored_at', 'ignored_until', 'ignore_rule', 'flagged_by', 'flagged_at']);
     expect(head).toEqual([...SNAPSHOT_CSV_COLUMNS]);
     const row123 = lines.find((l) => l.startsWith('192.0.2.30,udp,123,'))!.split(',');
-    expect(row123.slice(-5)).toEqual(['NTP pool noise', 'carol', new Date(NOW - 4000).toISOString().replace('Z', '+00:00'), until.replace('Z', '+00:00'), '']);
-    expect(lines.find((l) => l.startsWith('192.0.2.30,tcp,5223,'))!.split(',').at(-1)).toBe(String(rule.id));
+    expect(row123.slice(-7, -2)).toEqual(['NTP pool noise', 'carol', new Date(NOW - 4000).toISOString().replace('Z', '+00:00'), until.replace('Z', '+00:00'), '']);
+    expect(lines.find((l) => l.startsWith('192.0.2.30,tcp,5223,'))!.split(',').at(-3)).toBe(String(rule.id));
 
     const { html } = await reportHtml(db, 1, NOW);
     expect(html).toContain('Ignored: NTP pool noise — carol');
@@ -94,6 +94,10 @@ describe('the report baseline', () => {
     expect(section).toContain('<th>Compensating control</th>');
     expect(section).toMatch(/192\.0\.2\.11<\/td><td class="mono">tcp\/21<\/td>.*FTP reachable from the jump host only/);
     expect(section).toMatch(/192\.0\.2\.9<\/td><td class="mono">tcp\/23<\/td>.*none recorded/);
+    // In a list that mixes insecure and other services, only the insecure ones lack a control.
+    const unapproved = html.slice(html.indexOf('<span class="cid">PCI DSS v4.0 1.2.5'), html.indexOf('<span class="cid">PCI DSS v4.0 1.2.6'));
+    expect(unapproved).toMatch(/udp\/161<\/td>.*none recorded/);
+    expect(unapproved).not.toMatch(/tcp\/8080<\/td>[^\n]*?none recorded/);
   });
 });
 
