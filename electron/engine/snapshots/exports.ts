@@ -10,11 +10,15 @@ import { snapshotCsv, UTF8_BOM } from './export-csv';
 import { htmlToPdf } from './export-pdf';
 import { esc, renderReport } from './report-html';
 import { getSnapshot, previousOf } from './store';
+import type { SealedSnapshot } from './types';
 
 export async function reportHtml(db: Db, id: number, nowMs = Date.now()): Promise<{ html: string; footer: string }> {
   const { doc } = await getSnapshot(db, id);
   const prev = await previousOf(db, id);
-  const html = renderReport({ doc, prev: prev?.doc ?? null, diff: prev ? diffSnapshots(prev.doc, doc) : null, generatedAt: isoUtc(nowMs) });
+  // The seal chain's link: the snapshot just before, whatever its scope.
+  const link = await db.get<{ id: number; canonical_json: string }>('snapPrev', [id]);
+  const chainPrev = link ? { id: link.id, scope: (JSON.parse(link.canonical_json) as SealedSnapshot).snapshot.meta.scope } : null;
+  const html = renderReport({ doc, prev: prev?.doc ?? null, chainPrev, diff: prev ? diffSnapshots(prev.doc, doc) : null, generatedAt: isoUtc(nowMs) });
   const footer = `Portolan snapshot #${esc(doc.snapshot.meta.id)} · ${esc(doc.snapshot.meta.takenAt)} · seal ${esc(doc.seal.sha256.slice(0, 16))}…`;
   return { html, footer };
 }

@@ -45,6 +45,8 @@ const when = (iso: string | null | undefined): string => (iso ? iso.replace('T',
 export interface ReportInput {
   doc: SealedSnapshot;
   prev: SealedSnapshot | null;
+  /** The snapshot the seal chain links to (the one just before, any scope), when known. */
+  chainPrev?: { id: number; scope: string } | null;
   diff: SnapshotDiff | null;
   /** When the report was generated (ISO UTC); shown in the footer, not sealed. */
   generatedAt: string;
@@ -78,7 +80,7 @@ export function renderReport(r: ReportInput): string {
 <dt>Note</dt><dd>${meta.note ? `<div class="note">${esc(meta.note)}</div>` : dash}</dd>
 <dt>Portolan version</dt><dd>${esc(meta.portolanVersion)}</dd>
 <dt>Seal (SHA-256)</dt><dd class="mono">${esc(doc.seal.sha256)}</dd>
-<dt>Previous seal</dt><dd class="mono">${meta.prevSha256 ? esc(meta.prevSha256) : 'none — first snapshot in this database'}</dd>
+<dt>Previous seal</dt><dd class="mono">${meta.prevSha256 ? esc(meta.prevSha256) : 'none — first snapshot in this database'}</dd>${meta.prevSha256 && r.chainPrev ? `<dd>snapshot #${esc(r.chainPrev.id)}, scope <span class="mono">${esc(r.chainPrev.scope)}</span> (the chain links every snapshot in order; section 3 compares with the previous one of the same scope)</dd>` : ''}
 </dl>
 </header>
 

@@ -80,6 +80,8 @@ describe('the report baseline', () => {
     expect(html).toMatch(/Compared with snapshot #1 taken [^)]+\), the latest earlier snapshot of the same scope, <span class="mono">subnet:192\.0\.2\.0\/24<\/span>/);
     expect(html).not.toMatch(/Caution:/);
     expect(html).toMatch(/Previous snapshot taken 39 days earlier — more than the 35 days/);
+    // The header names the chain's link (#2, scope all), not to be taken for the baseline.
+    expect(html).toMatch(/<dd>snapshot #2, scope <span class="mono">all<\/span> \(the chain links every snapshot in order/);
     // The all-scope one has no earlier all-scope baseline.
     expect((await reportHtml(db, 2, T0 + 41 * 86_400_000)).html).toMatch(/first snapshot of scope <span class="mono">all<\/span>/);
   });
