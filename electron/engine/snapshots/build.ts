@@ -4,7 +4,7 @@
  * consistent moment. Adapts to the schema it finds: optional tables (rules, host_tags)
  * and columns (hostnames, mac, insecure, compensating_control) are used when present.
  */
-import { hostKey } from '../inventory/hostkey';
+import { hostKey, inKeyRange, keyRange } from '../inventory/hostkey';
 import type { Db } from '../store/db';
 import { VERSION } from '../version';
 import { isoUtc } from './canonical';
@@ -131,13 +131,52 @@ export async function buildContent(db: Db, o: BuildOptions): Promise<SnapshotCon
     },
     hosts,
     services: out,
-    rules: await rulesInForce(db, o.takenAtMs),
-    sources: {
-      captures: (await db.all<Row>('snapCaptures')).map(captureOf),
-      scans: (await db.all<Row>('snapScans')).map(scanOf),
-      imports: (await db.all<Row>('snapImports')).map(importOf),
-    },
+    rules: scopedRules(await rulesInForce(db, o.takenAtMs), o.scope, hosts),
+    sources: await sourcesFor(db, o.scope, wanted, out),
   };
+}
+
+/**
+ * The evidence sources a snapshot names: all of them for scope `all`; for a scoped one,
+ * those that say something about its hosts — a capture or import that holds evidence for
+ * one of its services, a scan run or import that probed one of its hosts (a closed
+ * result is evidence of scanning too). A scan of other hosts is not evidence for this
+ * scope (PCI DSS 11.3.1's "most recent scan" counts only these).
+ */
+async function sourcesFor(db: Db, scope: Scope, hosts: ReadonlySet<string>, services: readonly SnapshotService[]): Promise<SnapshotContent['sources']> {
+  const captures = (await db.all<Row>('snapCaptures')).map(captureOf);
+  const scans = (await db.all<Row>('snapScans')).map(scanOf);
+  const imports = (await db.all<Row>('snapImports')).map(importOf);
+  if (scope.kind === 'all') return { captures, scans, imports };
+  const named = new Set<string>();
+  for (const s of services) for (const e of s.sources) named.add(e.source);
+  if (await tableExists(db, 'scan_hosts')) {
+    for (const r of await db.query<Row>('SELECT DISTINCT scan_id, host FROM scan_hosts')) if (hosts.has(str(r.host))) named.add(`scan:${int(r.scan_id)}`);
+  }
+  if (await tableExists(db, 'import_ports')) {
+    for (const r of await db.query<Row>('SELECT DISTINCT import_id, host FROM import_ports')) if (hosts.has(str(r.host))) named.add(`import:${int(r.import_id)}`);
+  }
+  return { captures: captures.filter((c) => named.has(c.id)), scans: scans.filter((s) => named.has(s.id)), imports: imports.filter((i) => named.has(i.id)) };
+}
+
+/** A scoped snapshot's rules: those that can act on one of its hosts (any-host rules, and host / subnet rules covering one). */
+function scopedRules(rules: SnapshotRules, scope: Scope, hosts: readonly SnapshotHost[]): SnapshotRules {
+  if (!rules || scope.kind === 'all') return rules;
+  const keys = hosts.map((h) => hostKey(h.address));
+  const out: NonNullable<SnapshotRules> = {};
+  for (const [table, rows] of Object.entries(rules)) {
+    out[table] = rows.filter((r) => {
+      const target = typeof r.subnet === 'string' ? r.subnet : typeof r.host === 'string' ? r.host : null;
+      if (target === null) return true;
+      try {
+        const range = keyRange(target);
+        return keys.some((k) => inKeyRange(k, range));
+      } catch {
+        return true; // a rule this code cannot read is shown, not hidden
+      }
+    });
+  }
+  return out;
 }
 
 export function cmp(a: string, b: string): number {

@@ -239,3 +239,32 @@ describe('ignores over time', () => {
     expect(diffSnapshots(a.doc, c.doc).warnings).toEqual([]);
   });
 });
+
+describe('a scoped snapshot names only its own evidence', () => {
+  it('sources and rules that concern its hosts; a scan of other hosts does not count for 11.3.1', async () => {
+    const db = await open();
+    await seed(db, BASE); // capture 1 and scan 1 hold evidence for every service; import 1 for none
+    // Scan 2 probed only 203.0.113.5, outside the scope, yesterday.
+    await db.query(`INSERT INTO scan_runs (id, targets, ports, params_json, started_by, source_addr, started_at, ended_at, status) VALUES (2, '203.0.113.5', '22', '{}', 'alice', '127.0.0.1', ?, ?, 'complete')`, [NOW - 86_400_000, NOW - 86_000_000]);
+    await db.query(`INSERT INTO scan_hosts (scan_id, host, open, closed, filtered, errors) VALUES (2, '203.0.113.5', 0, 1, 0, 0)`);
+    // Scan 3 found 192.0.2.9 (in scope) with nothing open: evidence of scanning the scope.
+    await db.query(`INSERT INTO scan_runs (id, targets, ports, params_json, started_by, source_addr, started_at, ended_at, status) VALUES (3, '192.0.2.9', '80', '{}', 'alice', '127.0.0.1', ?, ?, 'complete')`, [T0 - 200 * 86_400_000, T0 - 200 * 86_400_000]);
+    await db.query(`INSERT INTO scan_hosts (scan_id, host, open, closed, filtered, errors) VALUES (3, '192.0.2.9', 0, 1, 0, 0)`);
+    await saveRule(db, { kind: 'ignore', subnet: '198.51.100.0/24', reason: 'elsewhere' }, 'a', NOW - 1000);
+    await saveRule(db, { kind: 'ignore', subnet: '192.0.2.0/28', port: 9, reason: 'discard' }, 'a', NOW - 1000);
+    await saveRule(db, { kind: 'ignore', port: 7, reason: 'echo anywhere' }, 'a', NOW - 1000);
+    const { doc } = await takeSnapshot(db, { scope: '192.0.2.0/24', nowMs: NOW });
+    expect(doc.snapshot.sources.captures.map((c) => c.id)).toEqual(['capture:1']);
+    expect(doc.snapshot.sources.scans.map((c) => c.id)).toEqual(['scan:1', 'scan:3']);
+    expect(doc.snapshot.sources.imports).toEqual([]);
+    expect((doc.snapshot.rules!.rules ?? []).map((r) => r.reason)).toEqual(['discard', 'echo anywhere']);
+    const all = (await takeSnapshot(db, { nowMs: NOW + 1 })).doc;
+    expect(all.snapshot.sources.scans.map((c) => c.id)).toEqual(['scan:1', 'scan:2', 'scan:3']);
+    expect((all.snapshot.rules!.rules ?? []).map((r) => r.reason)).toEqual(['elsewhere', 'discard', 'echo anywhere']);
+    // 11.3.1 for the scope: the latest scan of its hosts is scan 1 (a year and more before), not yesterday's scan 2.
+    const { html } = await reportHtml(db, 1, NOW);
+    const card = html.slice(html.indexOf('<span class="cid">PCI DSS v4.0 11.3.1'), html.indexOf('<span class="cid">NERC CIP-007-6 R1.1'));
+    expect(card).toContain('needs attention');
+    expect(card).toMatch(/2 connect scan runs and 0 imported scanner reports on record/);
+  });
+});
