@@ -8,6 +8,7 @@
 import ipaddr from 'ipaddr.js';
 import { hostKey } from '../inventory/hostkey';
 import { hashOf } from './canonical';
+import { parseScope } from './scope';
 import { rootOf } from './seal';
 import { CANONICALIZATION, FORMAT, FORMAT_VERSION, SEAL_ALGORITHM, serviceKey } from './types';
 
@@ -172,7 +173,18 @@ export function verifyDocument(doc: unknown): VerifyReport {
 const STATUSES = new Set(['new', 'approved', 'flagged', 'ignored', 'gone']);
 const CONFIDENCES = new Set(['certain', 'high', 'medium', 'low']);
 const HEX64_OR_NULL = (v: unknown): boolean => v === null || (typeof v === 'string' && HEX64.test(v));
-const ISO = (v: unknown): boolean => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v));
+const EVIDENCE = new Set(['handshake', 'data', 'reply', 'scan', 'import']);
+/** An ISO 8601 time as Portolan writes it, and a real one (2024-02-31 is not). */
+const ISO = (v: unknown): boolean => {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return false;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return false;
+  // With a zero offset the written date must be the date it names (no rolling over).
+  return !/(Z|\+00:00)$/.test(v) || new Date(t).toISOString().slice(0, 19) === v.slice(0, 19);
+};
+/** An address as an inventory writes it: IPv4 only as four decimal parts (not 167772175 or 0xa.0.0.1). */
+const ADDRESS = (v: string): boolean => (v.includes(':') ? ipaddr.IPv6.isValid(v) : ipaddr.IPv4.isValidFourPartDecimal(v));
+const COUNT = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /**
  * What no snapshot Portolan seals can hold, whatever the hashes say: another format or
@@ -191,11 +203,18 @@ function structureProblems(meta: unknown, hosts: unknown, services: unknown): Pr
     if (!ISO(meta.takenAt)) bad('meta', `meta.takenAt is ${JSON.stringify(meta.takenAt)}, not an ISO 8601 time`);
     if (!HEX64_OR_NULL(meta.prevSha256)) bad('meta', 'meta.prevSha256 is not a SHA-256 (64 hex digits) or null');
     for (const k of ['takenBy', 'note', 'scope'] as const) if (typeof meta[k] !== 'string') bad('meta', `meta.${k} is not text`);
+    if (typeof meta.scope === 'string') {
+      try {
+        parseScope(meta.scope);
+      } catch {
+        bad('meta', `meta.scope ${JSON.stringify(meta.scope)} is not a scope (all, subnet:CIDR or tag:NAME)`);
+      }
+    }
   } else if (meta !== undefined) bad('meta', 'meta is not an object');
   if (Array.isArray(hosts)) {
     for (const h of hosts) {
       if (!isObj(h) || typeof h.address !== 'string') continue; // named by compareItems
-      if (!ipaddr.isValid(h.address)) bad(`host ${h.address}`, `host ${JSON.stringify(h.address)} is not an IP address`);
+      if (!ADDRESS(h.address)) bad(`host ${h.address}`, `host ${JSON.stringify(h.address)} is not an IP address as Portolan writes one`);
     }
   }
   if (Array.isArray(services)) {
@@ -207,6 +226,14 @@ function structureProblems(meta: unknown, hosts: unknown, services: unknown): Pr
       if (!STATUSES.has(String(s.status))) bad(where, `${where}: status ${JSON.stringify(s.status)} is not one of ${[...STATUSES].join(', ')}`);
       if (!CONFIDENCES.has(String(s.confidence))) bad(where, `${where}: confidence ${JSON.stringify(s.confidence)} is not one of ${[...CONFIDENCES].join(', ')}`);
       for (const k of ['firstSeen', 'lastSeen', 'statusSince'] as const) if (!ISO(s[k])) bad(where, `${where}: ${k} is ${JSON.stringify(s[k])}, not an ISO 8601 time`);
+      if (ISO(s.firstSeen) && ISO(s.lastSeen) && Date.parse(String(s.firstSeen)) > Date.parse(String(s.lastSeen))) bad(where, `${where}: first seen after last seen`);
+      if (!EVIDENCE.has(String(s.evidence))) bad(where, `${where}: evidence ${JSON.stringify(s.evidence)} is not one of ${[...EVIDENCE].join(', ')}`);
+      if (s.status === 'approved' && !isObj(s.approval)) bad(where, `${where}: approved without an approval`);
+      if (s.status === 'flagged' && !isObj(s.flag)) bad(where, `${where}: flagged without a flag`);
+      if (s.status === 'ignored' && 'ignore' in s && !isObj(s.ignore)) bad(where, `${where}: ignored without an ignore`);
+      if (Array.isArray(s.sources)) {
+        for (const e of s.sources) if (!isObj(e) || !COUNT(e.flows) || !COUNT(e.bytes)) bad(where, `${where}: a source's flows or bytes are not a count`);
+      }
     }
   }
   return out;

@@ -167,6 +167,12 @@ describe('offline verify of a document edited and re-hashed throughout', () => {
       [(c) => void (c.services[0]!.port = 70000), /port 70000 is not 0-65535/],
       [(c) => void (c.services[0]!.status = 'bogus'), /status "bogus" is not one of new, approved, flagged, ignored, gone/],
       [(c) => void (c.services[0]!.lastSeen = 'yesterday'), /lastSeen is "yesterday", not an ISO 8601 time/],
+      [(c) => void (c.services[0]!.firstSeen = '2024-02-31T00:00:00.000+00:00'), /firstSeen is "2024-02-31T00:00:00\.000\+00:00", not an ISO 8601 time/],
+      [(c) => void (c.hosts[0]!.address = '167772175'), /host "167772175" is not an IP address as Portolan writes one/],
+      [(c) => void (c.services.find((s) => s.status === 'approved')!.approval = null), /approved without an approval/],
+      [(c) => void (c.services[0]!.evidence = 'bogus'), /evidence "bogus" is not one of/],
+      [(c) => void ((c.meta as { scope: string }).scope = 'subnet:nonsense'), /meta\.scope "subnet:nonsense" is not a scope/],
+      [(c) => void (c.services[0]!.sources[0]!.flows = -5), /a source's flows or bytes are not a count/],
     ];
     for (const [edit, problem] of cases) {
       const r = resealed(edit);

@@ -265,7 +265,7 @@ describe('verify', () => {
     const { id, doc } = await takeSnapshot(db, { nowMs: NOW });
     await takeSnapshot(db, { nowMs: NOW + 1 });
     const forged = JSON.parse(sealedText(doc)) as SealedSnapshot;
-    forged.snapshot.services[0]!.status = 'approved';
+    forged.snapshot.services[0]!.service = 'nothing-to-see';
     const reSealed = sealContent(forged.snapshot);
     const offline = verifyDocument(JSON.parse(sealedText(reSealed)));
     expect(offline.ok).toBe(true); // an unkeyed hash cannot see this on its own
