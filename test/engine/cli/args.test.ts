@@ -69,13 +69,15 @@ describe('flag values that start with a dash', () => {
   it('rules gone-after -3 says what the days must be', () => {
     const r = portolan(['rules', 'gone-after', '-3', '--db', dbFile('rules')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('portolan: usage: rules gone-after takes a number of days, 0 to 99999 (none: show the current setting)\n');
+    expect(r.stderr).toBe('portolan: usage: rules gone-after takes a number of days, 0 to 3650 (none: show the current setting)\n');
     // Without a number it shows the setting (read-only: the default 35 days on a new database).
     const db = dbFile('rules');
     expect(portolan(['rules', 'gone-after', '20', '--db', db]).code).toBe(0);
     const shown = portolan(['rules', 'gone-after', '--db', db]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toBe('gone after 20 days unseen\n');
+    const tooMany = portolan(['rules', 'gone-after', '5000', '--db', db]);
+    expect([tooMany.code, tooMany.stderr]).toEqual([2, 'portolan: usage: rules gone-after takes a number of days, 0 to 3650 (none: show the current setting)\n']);
   });
 
   it('a value that starts with a dash reaches the command\'s own check (--port -1, --since -)', () => {

@@ -81,7 +81,7 @@ export async function cmdRules(args: string[]): Promise<number> {
   }
   // Any whole number is a well-formed rule id; one that names no rule is "not found" (exit 1), not a wrong command line.
   if (sub === 'delete' && (rest.length !== 1 || !/^\d+$/.test(rest[0]!))) throw new UsageError('rules delete takes one rule id, a whole number (portolan rules list shows them)');
-  if (sub === 'gone-after' && (rest.length > 1 || (rest.length === 1 && !/^\d{1,5}$/.test(rest[0]!)))) throw new UsageError('rules gone-after takes a number of days, 0 to 99999 (none: show the current setting)');
+  if (sub === 'gone-after' && (rest.length > 1 || (rest.length === 1 && (!/^\d{1,5}$/.test(rest[0]!) || Number(rest[0]) > 3650)))) throw new UsageError('rules gone-after takes a number of days, 0 to 3650 (none: show the current setting)');
   // `rules gone-after` alone shows the setting, as `rules list` ends with it.
   const reading = sub === 'list' || (sub === 'gone-after' && rest.length === 0);
   const engine = await openEngine(values.db, reading ? 'read' : 'write');
