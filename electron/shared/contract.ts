@@ -52,7 +52,7 @@ export const ServicesQuery = z
     subnet: z.string().trim().max(64).regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'must be an IP address or a CIDR subnet').optional(),
     insecure: z.boolean().optional(),
     /** ISO 8601: only services first stored at or after it. */
-    since: z.string().max(40).refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time').optional(),
+    since: z.string().max(40).refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time').optional(),
   })
   .strict();
 export type ServicesQuery = z.input<typeof ServicesQuery>;

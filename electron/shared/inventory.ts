@@ -21,7 +21,8 @@ const Text = z
   .max(MAX_TEXT)
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'control characters are not allowed');
 /** ISO 8601 time with a zone (`2024-05-01T10:00:00Z`), or null. */
-const IsoTime = z.string().max(40).refine((s) => /(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time with a zone, e.g. 2024-05-01T10:00:00Z');
+// A date first (Date.parse also takes '0' and '1' as years), a zone last, and before 10000.
+const IsoTime = z.string().max(40).refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && /(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time with a zone, e.g. 2024-05-01T10:00:00Z');
 /** IPv4 / IPv6 address text or CIDR; checked for real by the engine (ipaddr.js). */
 const AddrText = z.string().trim().min(2).max(64).regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'must be an IP address or a CIDR subnet');
 

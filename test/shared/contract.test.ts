@@ -12,9 +12,15 @@ describe('contract', () => {
 
   it('fills defaults for a services query and refuses unknown keys and out-of-range values', () => {
     expect(parseInput('services.list', {})).toMatchObject({ status: 'all', sort: 'host', dir: 'asc', offset: 0, limit: 500 });
-    for (const bad of [{ limit: 0 }, { limit: 1e9 }, { offset: -1 }, { status: 'open' }, { sort: 'host; DROP TABLE services' }, { search: 'x'.repeat(10_000) }, { extra: 1 }, null, 'x', 42]) {
+    for (const bad of [{ limit: 0 }, { limit: 1e9 }, { offset: -1 }, { status: 'open' }, { sort: 'host; DROP TABLE services' }, { search: 'x'.repeat(10_000) }, { extra: 1 }, { since: '0' }, { since: '1' }, { since: 'March' }, null, 'x', 42]) {
       expect(() => parseInput('services.list', bad), JSON.stringify(bad)).toThrow();
     }
+    expect(parseInput('services.list', { since: '2024-05-01T10:00:00Z' })).toMatchObject({ since: '2024-05-01T10:00:00Z' });
+    // Times with a zone for reviews: a date first ('0' and '1' parse as years 2000 and 2001 otherwise).
+    for (const expiresAt of ['0', '1', '99', 'tomorrow']) {
+      expect(() => parseInput('review.apply', { ids: [1], action: 'ignore', reason: 'x', expiresAt }), expiresAt).toThrow();
+    }
+    expect(() => parseInput('review.apply', { ids: [1], action: 'ignore', reason: 'x', expiresAt: '2099-01-31T12:00:00Z' })).not.toThrow();
   });
 
   it('refuses an ingest without paths, with non-string paths or absurd lengths', () => {
