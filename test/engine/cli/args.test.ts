@@ -263,3 +263,10 @@ describe('a flag given twice', () => {
     expect(lists.code, lists.stderr).toBe(0);
   });
 });
+
+describe('durations', () => {
+  it('past the year 9999 are a usage error naming the flag, not an ISO message', () => {
+    const r = portolan(['review', '192.0.2.1:22/tcp', '--ignore', '--reason', 'x', '--expires', '999999w', '--db', dbFile('durations')]);
+    expect([r.code, r.stderr]).toEqual([2, 'portolan: usage: --expires 999999w is after the year 9999: give a shorter duration or a date\n']);
+  });
+});
