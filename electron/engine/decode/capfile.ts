@@ -68,6 +68,11 @@ export interface ReadOptions {
    * batches to the store (and the event loop breathes) between chunks.
    */
   onChunk?: (bytesRead: number, totalBytes: number) => void | Promise<void>;
+  /**
+   * Called with each chunk of the file as read, in file order, before it is parsed: every
+   * byte the frames come from passes here once (the caller can checksum what it decoded).
+   */
+  onBytes?: (bytes: Uint8Array) => void;
   signal?: AbortSignal;
   chunkSize?: number;
 }
@@ -119,6 +124,7 @@ export async function readCaptureFile(path: string, opts: ReadOptions): Promise<
       turn ^= 1;
       if (bytesRead === 0) eof = true;
       else ahead = readInto(bufs[turn]!);
+      if (bytesRead > 0) opts.onBytes?.(cur.subarray(room, room + bytesRead));
       // The tail goes in front of the new bytes: in the room kept for it, or when it is
       // longer (a record bigger than the room) in a buffer of its own.
       let view: Uint8Array;

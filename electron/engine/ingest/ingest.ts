@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
 import { fileProblem } from '../files';
 import { readCaptureFile, CaptureFormatError, type ReadSummary } from '../decode/capfile';
 import { decodeFrameAt, newPacket } from '../decode';
@@ -280,8 +281,19 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   let summary: ReadSummary | undefined;
   let stoppedBy: unknown = null;
   let inflight: Promise<void> = Promise.resolve();
+  /**
+   * CRC-32 of the bytes the decoder read, and how many: the hash comes from a read of its
+   * own, so when the file's time moved during the read this is what proves the decoded
+   * bytes were the hashed ones (about 0.4 ms a MiB).
+   */
+  let readCrc = 0;
+  let readLength = 0;
   try {
     summary = await readCaptureFile(path, {
+      onBytes: (b) => {
+        readCrc = crc32(b, readCrc);
+        readLength += b.length;
+      },
       signal: AbortSignal.any([ctx.signal, skipped.signal]),
       onFrame: (f) => {
         // A timestamp outside 1970..9999 is damage, not time, and a Simple Packet Block has
@@ -345,7 +357,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   // the ones decoded, and a later ingest of the finished file would be skipped or doubled.
   // Nothing of such a read is kept.
   const after = await stat(path).catch(() => null);
-  if (!after || after.size !== before.size || after.ino !== before.ino || (after.mtimeMs !== before.mtimeMs && !(await sameBytes(path, size, await hashed, ctx.signal)))) {
+  if (!after || after.size !== before.size || after.ino !== before.ino || (after.mtimeMs !== before.mtimeMs && !(await sameBytes(path, await hashed, readLength, readCrc, ctx.signal)))) {
     await db.tx(() => db.run('captureDelete', [id]));
     throw new CaptureFormatError(`${path}: the file changed while it was read (still being written?); nothing stored from it: ingest it again once it is complete`);
   }
@@ -415,12 +427,24 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
 
 /**
  * A file whose modification time moved while it was read but whose size did not (a
- * `touch`, a copy tool restoring times, a backup agent) is hashed again: the same bytes
- * mean the read stands. Anything else is a changed file.
+ * `touch`, a copy tool restoring times, a backup agent) is read again: the read stands
+ * when the file now hashes to the stored SHA-256 and its first `length` bytes have the
+ * CRC-32 of the bytes the decoder read (the hash and the decoding are two reads, and a
+ * byte rewritten in place between them would otherwise pass). Anything else is a
+ * changed file.
  */
-async function sameBytes(path: string, size: number, sha: string, signal: AbortSignal): Promise<boolean> {
+async function sameBytes(path: string, sha: string, length: number, crc: number, signal: AbortSignal): Promise<boolean> {
   try {
-    return (await sha256File(path, size, signal)) === sha;
+    const h = createHash('sha256');
+    let c = 0;
+    let at = 0;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      if (signal.aborted) return false;
+      h.update(chunk);
+      if (at < length) c = crc32(chunk.subarray(0, Math.min(chunk.length, length - at)), c);
+      at += chunk.length;
+    }
+    return h.digest('hex') === sha && c === crc && at >= length;
   } catch {
     return false;
   }
