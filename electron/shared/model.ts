@@ -88,6 +88,8 @@ export const ServiceRow = z.object({
   ruleId: z.number().int().nullable().optional(),
   /** An ignored service's end (ISO): the review's expiry, or its rule's; null when it has none. */
   ignoreUntil: z.string().nullable().optional(),
+  /** The compensating-control note of an insecure service (PCI DSS 1.2.6), null when none. */
+  compensatingControl: z.string().nullable().optional(),
 });
 export type ServiceRow = z.infer<typeof ServiceRow>;
 

@@ -403,7 +403,7 @@ describe('ingest job', () => {
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ status: 'done', packets: 6, listeners: 3, added: 3 });
     const csv = portolan(['services', '--format', 'csv'], { PORTOLAN_DB: db });
-    expect(csv.stdout.split('\r\n')[0]).toBe('host,port,proto,evidence,status,first_seen,last_seen,sources,service,confidence,flows,bytes,insecure,reason,owner,reviewed_by,reviewed_at,first_stored,hostnames,mac,banner,ignored_until,rule_id');
+    expect(csv.stdout.split('\r\n')[0]).toBe('host,port,proto,evidence,status,first_seen,last_seen,sources,service,confidence,flows,bytes,insecure,reason,owner,reviewed_by,reviewed_at,first_stored,hostnames,mac,banner,ignored_until,rule_id,compensating_control');
     expect(csv.stdout.split('\r\n').filter(Boolean)).toHaveLength(4);
   });
 });

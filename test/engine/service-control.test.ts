@@ -42,10 +42,17 @@ describe('service.control', () => {
     expect(h.service.status).toBe('approved');
     const ctl = h.events.find((e) => e.action === 'control')!;
     expect(ctl).toMatchObject({ from: 'approved', to: 'approved', reason: 'reachable only through the TLS tunnel, CHG-9', actor: 'alice' });
+    expect(h.service.compensatingControl).toBe('reachable only through the TLS tunnel, CHG-9');
+    // The Inventory's Export CSV (and `portolan services --format csv`) carries it in its last column.
+    const csv = (await engine.handle('services.export', { format: 'csv', status: 'all' })).data.replace(/^\uFEFF/, '').split('\r\n');
+    const head = csv[0]!.split(',');
+    expect(head.at(-1)).toBe('compensating_control');
+    expect(csv[1]!.endsWith(',"reachable only through the TLS tunnel, CHG-9"')).toBe(true);
 
     expect(await engine.handle('service.control', { id, note: '' })).toEqual({ changed: true });
     h = await engine.handle('service.history', { id });
     expect(h.events.some((e) => e.action === 'control-cleared' && e.actor === 'alice')).toBe(true);
+    expect(h.service.compensatingControl).toBeNull();
     expect(h.service.status).toBe('approved');
   });
 

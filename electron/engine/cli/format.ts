@@ -9,6 +9,7 @@ export const SERVICE_COLUMNS = [
   'host', 'port', 'proto', 'evidence', 'status', 'first_seen', 'last_seen', 'sources', 'service', 'confidence',
   // Added later, at the end (what a review spreadsheet needs):
   'flows', 'bytes', 'insecure', 'reason', 'owner', 'reviewed_by', 'reviewed_at', 'first_stored', 'hostnames', 'mac', 'banner', 'ignored_until', 'rule_id',
+  'compensating_control',
 ] as const;
 
 function cells(r: ServiceRow): string[] {
@@ -16,6 +17,7 @@ function cells(r: ServiceRow): string[] {
     r.host, String(r.port), r.proto, r.evidence, r.status, r.firstSeen, r.lastSeen, r.sources.join(','), r.service ?? '', r.confidence,
     String(r.flows), String(r.bytes), r.insecure ?? '', r.reason ?? '', r.owner ?? '', r.reviewedBy ?? '', r.reviewedAt ?? '', r.createdAt ?? '',
     (r.hostnames ?? []).join(' '), r.mac ?? '', r.banner ?? '', r.ignoreUntil ?? '', r.ruleId == null ? '' : String(r.ruleId),
+    r.compensatingControl ?? '',
   ];
 }
 

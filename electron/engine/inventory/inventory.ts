@@ -315,6 +315,7 @@ export interface RowDb {
   banner: string | null;
   rule_id: number | null;
   ignore_until: number | null;
+  compensating_control: string | null;
   sources: string | null;
   flows: number | null;
   bytes: number | null;
@@ -322,7 +323,7 @@ export interface RowDb {
 
 /** The columns of a full row; evidence totals come from correlated subqueries on the page only. */
 export const ROW_SELECT = `SELECT s.id, s.host, s.proto, s.port, s.evidence, s.confidence, s.status, s.service, s.first_seen_ms, s.last_seen_ms,
-       s.created_at, s.insecure, s.reason, s.owner, s.reviewed_by, s.reviewed_at, s.hostnames, s.mac, s.banner, s.rule_id,
+       s.created_at, s.insecure, s.reason, s.owner, s.reviewed_by, s.reviewed_at, s.hostnames, s.mac, s.banner, s.rule_id, s.compensating_control,
        CASE WHEN s.status <> 'ignored' THEN NULL WHEN s.rule_id IS NULL THEN s.ignore_until ELSE (SELECT r.expires_at FROM rules r WHERE r.id = s.rule_id) END AS ignore_until,
        (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT e.source_kind || ':' || e.source_id AS label FROM service_evidence e WHERE e.service_id = s.id ORDER BY e.last_seen_ms)) AS sources,
        (SELECT SUM(e.flows) FROM service_evidence e WHERE e.service_id = s.id) AS flows,
@@ -386,5 +387,6 @@ export function toRow(r: RowDb): ServiceRow {
     banner: r.banner,
     ruleId: r.rule_id,
     ignoreUntil: r.ignore_until === null ? null : isoMs(r.ignore_until),
+    compensatingControl: r.compensating_control ?? null,
   };
 }
