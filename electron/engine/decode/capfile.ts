@@ -68,11 +68,14 @@ export interface ReadOptions {
    * batches to the store (and the event loop breathes) between chunks.
    */
   onChunk?: (bytesRead: number, totalBytes: number) => void | Promise<void>;
+  /** Called as the read of the chunk at `offset` is started (before any of it is read). */
+  onReadStart?: (offset: number) => void;
   /**
-   * Called with each chunk of the file as read, in file order, before it is parsed: every
-   * byte the frames come from passes here once (the caller can checksum what it decoded).
+   * Called with each chunk of the file as read (`offset` its place in the file), in file
+   * order, before it is parsed: every byte the frames come from passes here once, so the
+   * caller can checksum what it decoded.
    */
-  onBytes?: (bytes: Uint8Array) => void;
+  onBytes?: (bytes: Uint8Array, offset: number) => void;
   signal?: AbortSignal;
   chunkSize?: number;
 }
@@ -106,7 +109,10 @@ export async function readCaptureFile(path: string, opts: ReadOptions): Promise<
     let turn = 0;
     /** File position of the next read. */
     let pos = 0;
-    const readInto = (b: Buffer): Promise<number> => fh.read(b, room, chunk, pos).then((r) => r.bytesRead);
+    const readInto = (b: Buffer): Promise<number> => {
+      opts.onReadStart?.(pos);
+      return fh.read(b, room, chunk, pos).then((r) => r.bytesRead);
+    };
     ahead = readInto(bufs[0]!);
     let parser: Parser | null = null;
     /** The unparsed bytes: the tail of the previous chunk(s), not yet a whole record. */
@@ -124,7 +130,7 @@ export async function readCaptureFile(path: string, opts: ReadOptions): Promise<
       turn ^= 1;
       if (bytesRead === 0) eof = true;
       else ahead = readInto(bufs[turn]!);
-      if (bytesRead > 0) opts.onBytes?.(cur.subarray(room, room + bytesRead));
+      if (bytesRead > 0) opts.onBytes?.(cur.subarray(room, room + bytesRead), pos - bytesRead);
       // The tail goes in front of the new bytes: in the room kept for it, or when it is
       // longer (a record bigger than the room) in a buffer of its own.
       let view: Uint8Array;

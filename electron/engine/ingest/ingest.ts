@@ -118,14 +118,22 @@ export async function ingestFiles(db: Db, given: string[], ctx: JobContext, onCh
 /** Files at least this big are hashed on a worker thread while this one decodes them. */
 const HASH_ON_WORKER = 8 << 20;
 
-/** The worker: streams the file through SHA-256 and posts the hex digest (or the error). */
+/**
+ * The worker: streams the file through SHA-256, posting how far it has read after each
+ * chunk, then the hex digest (or the error).
+ */
 const HASH_WORKER = `
 const { createHash } = require('node:crypto');
 const { createReadStream } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const h = createHash('sha256');
+let at = 0;
 createReadStream(workerData, { highWaterMark: 1 << 20 })
-  .on('data', (c) => h.update(c))
+  .on('data', (c) => {
+    h.update(c);
+    at += c.length;
+    parentPort.postMessage({ at });
+  })
   .on('end', () => parentPort.postMessage({ sha: h.digest('hex') }))
   .on('error', (e) => parentPort.postMessage({ error: e.message }));
 `;
@@ -133,16 +141,20 @@ createReadStream(workerData, { highWaterMark: 1 << 20 })
 /**
  * SHA-256 of a file. Big files are hashed on a worker thread (the second core) so the
  * digest is ready a moment after decoding starts instead of costing a read of its own
- * before it.
+ * before it. `onRead` hears how many bytes from the start have been read for the hash.
  */
-async function sha256File(path: string, size: number, signal: AbortSignal): Promise<string> {
+async function sha256File(path: string, size: number, signal: AbortSignal, onRead?: (bytes: number) => void): Promise<string> {
   if (size >= HASH_ON_WORKER) {
     const worker = new Worker(HASH_WORKER, { eval: true, workerData: path });
     const stop = (): void => void worker.terminate();
     signal.addEventListener('abort', stop, { once: true });
     try {
       return await new Promise<string>((resolve, reject) => {
-        worker.once('message', (m: { sha?: string; error?: string }) => (m.sha ? resolve(m.sha) : reject(new Error(`cannot read ${path}: ${m.error}`))));
+        worker.on('message', (m: { at?: number; sha?: string; error?: string }) => {
+          if (m.at !== undefined) onRead?.(m.at);
+          else if (m.sha) resolve(m.sha);
+          else reject(new Error(`cannot read ${path}: ${m.error}`));
+        });
         worker.once('error', reject);
         worker.once('exit', () => reject(signal.aborted ? signal.reason : new Error(`hashing ${path} stopped`)));
       });
@@ -152,9 +164,12 @@ async function sha256File(path: string, size: number, signal: AbortSignal): Prom
     }
   }
   const h = createHash('sha256');
+  let at = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     if (signal.aborted) throw signal.reason;
     h.update(chunk);
+    at += chunk.length;
+    onRead?.(at);
   }
   return h.digest('hex');
 }
@@ -229,7 +244,9 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   // Small files are hashed first (it costs little), so even an ingest cancelled at once
   // leaves its capture row, marked incomplete. A big file cancelled before its hash is
   // ready stops without writing anything.
-  const hashed = sha256File(path, size, ctx.signal);
+  /** How far the hash's own read of the file has got. */
+  let hashedTo = 0;
+  const hashed = sha256File(path, size, ctx.signal, (at) => void (hashedTo = at));
   hashed.catch(() => undefined); // awaited through `claim`
   const claim = hashed.then((sha) => claimCapture(db, sha, size, shown, ctx, filterText, sel));
   claim.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
@@ -281,18 +298,24 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   let summary: ReadSummary | undefined;
   let stoppedBy: unknown = null;
   let inflight: Promise<void> = Promise.resolve();
-  /**
-   * CRC-32 of the bytes the decoder read, and how many: the hash comes from a read of its
-   * own, so when the file's time moved during the read this is what proves the decoded
-   * bytes were the hashed ones (about 0.4 ms a MiB).
-   */
-  let readCrc = 0;
-  let readLength = 0;
+  // The hash and the decoding are two reads of the file. A chunk the hash had read before
+  // the decoder started reading it needs nothing more: a byte changed between the two
+  // reads makes the file hash differently from the stored digest, which the check after
+  // the read catches. A chunk the decoder read first (the hash's worker starts a moment
+  // late, or falls behind) gets a CRC-32 (about 0.4 ms a MiB), so a byte rewritten in place
+  // after the decoder read it but before the hash did is caught too.
+  const hashedAtStart = new Map<number, number>();
+  const unhashed: Array<[offset: number, length: number]> = [];
+  let unhashedCrc = 0;
   try {
     summary = await readCaptureFile(path, {
-      onBytes: (b) => {
-        readCrc = crc32(b, readCrc);
-        readLength += b.length;
+      onReadStart: (offset) => void hashedAtStart.set(offset, hashedTo),
+      onBytes: (b, offset) => {
+        const hashedBefore = hashedAtStart.get(offset) ?? 0;
+        hashedAtStart.delete(offset);
+        if (hashedBefore >= offset + b.length) return;
+        unhashedCrc = crc32(b, unhashedCrc);
+        unhashed.push([offset, b.length]);
       },
       signal: AbortSignal.any([ctx.signal, skipped.signal]),
       onFrame: (f) => {
@@ -357,7 +380,7 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
   // the ones decoded, and a later ingest of the finished file would be skipped or doubled.
   // Nothing of such a read is kept.
   const after = await stat(path).catch(() => null);
-  if (!after || after.size !== before.size || after.ino !== before.ino || (after.mtimeMs !== before.mtimeMs && !(await sameBytes(path, await hashed, readLength, readCrc, ctx.signal)))) {
+  if (!after || after.size !== before.size || after.ino !== before.ino || (after.mtimeMs !== before.mtimeMs && !(await sameBytes(path, await hashed, unhashed, unhashedCrc, ctx.signal)))) {
     await db.tx(() => db.run('captureDelete', [id]));
     throw new CaptureFormatError(`${path}: the file changed while it was read (still being written?); nothing stored from it: ingest it again once it is complete`);
   }
@@ -428,23 +451,33 @@ async function ingestOne(db: Db, path: string, shown: string, ctx: JobContext, p
 /**
  * A file whose modification time moved while it was read but whose size did not (a
  * `touch`, a copy tool restoring times, a backup agent) is read again: the read stands
- * when the file now hashes to the stored SHA-256 and its first `length` bytes have the
- * CRC-32 of the bytes the decoder read (the hash and the decoding are two reads, and a
- * byte rewritten in place between them would otherwise pass). Anything else is a
- * changed file.
+ * when the file now hashes to the stored SHA-256 and the `ranges` the decoder read before
+ * the hash did (in file order, not overlapping) have the CRC-32 of the bytes it read.
+ * Anything else is a changed file.
  */
-async function sameBytes(path: string, sha: string, length: number, crc: number, signal: AbortSignal): Promise<boolean> {
+async function sameBytes(path: string, sha: string, ranges: ReadonlyArray<readonly [number, number]>, crc: number, signal: AbortSignal): Promise<boolean> {
   try {
     const h = createHash('sha256');
     let c = 0;
     let at = 0;
+    let next = 0;
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
       if (signal.aborted) return false;
       h.update(chunk);
-      if (at < length) c = crc32(chunk.subarray(0, Math.min(chunk.length, length - at)), c);
-      at += chunk.length;
+      const end = at + chunk.length;
+      while (next < ranges.length) {
+        const [from, length] = ranges[next]!;
+        if (from >= end) break;
+        const to = from + length;
+        const lo = Math.max(from, at);
+        const hi = Math.min(to, end);
+        if (hi > lo) c = crc32(chunk.subarray(lo - at, hi - at), c);
+        if (to > end) break;
+        next++;
+      }
+      at = end;
     }
-    return h.digest('hex') === sha && c === crc && at >= length;
+    return h.digest('hex') === sha && next === ranges.length && c === crc;
   } catch {
     return false;
   }
