@@ -11,7 +11,11 @@
  *   before the host; "Approve all N matching…" says how many are insecure;
  * - Rules: a host that is not one is refused in words;
  * - Snapshots: "Taken by" starts as the reviewer; focus stays on Take snapshot;
- * - Overview cards are styled, not the browser's blue links; no token: the message only.
+ * - Overview cards are styled, not the browser's blue links; no token: the message only;
+ * - keyboard and labels: back from the host page h opened, focus is on that row again; the
+ *   first j in New ports makes the first row current; the snapshot report takes focus and
+ *   Esc gives it back; Compare's choices and the export buttons say which snapshot; the
+ *   ignore dialog takes a duration (30d) and the engine stores the ISO end it showed.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, portolan } from '../support/cli';
+import { ensureBuilt, parseTsv, portolan } from '../support/cli';
 import { collectPageErrors, launchChromium, startServe, stopServe } from '../support/e2e';
 import { CHROMIUM_PATH, hasChromium, requireOrSkip } from '../support/require';
 
@@ -175,9 +179,10 @@ describe.skipIf(!ready)('UI fixes (portolan serve + Chromium)', () => {
       const id = await grid.getAttribute('aria-activedescendant');
       return id ? page.locator(`[id="${id}"]`).getAttribute('data-key') : null;
     };
-    expect(await active()).toBe('192.0.2.10:21/tcp');
+    expect(await active()).toBeNull(); // no row is current until a key makes one so
     await grid.focus();
-    await page.keyboard.press('j'); // from the group heading to its first row
+    await page.keyboard.press('j'); // the first row
+    expect(await active()).toBe('192.0.2.10:21/tcp');
     await page.keyboard.press('j');
     expect(await active()).toBe('192.0.2.10:23/tcp');
 
@@ -221,6 +226,92 @@ describe.skipIf(!ready)('UI fixes (portolan serve + Chromium)', () => {
     const style = (await page.evaluate('(() => { const s = getComputedStyle(document.querySelector(\'[data-testid="count-new"] a\')); return { color: s.color, line: s.textDecorationLine }; })()')) as { color: string; line: string };
     expect(style.color).not.toBe('rgb(0, 0, 238)');
     expect(style.line).toBe('none');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('Inventory: back from the host page h opened (its Back link, or the browser\'s), focus is on that row, which holds the Tab stop', async () => {
+    await page.goto(`${url}#/inventory`);
+    await page.getByTestId('search').fill('192.0.2.11');
+    await expect.poll(() => page.getByTestId('pager-summary').textContent(), { timeout: 15_000 }).toBe('1–22 of 22');
+    const row = page.locator('[data-testid="service-row"]:has(td[data-col="port"][data-value="1010"])');
+    const label = /^192\.0\.2\.11 port 1010\/tcp/;
+    const focusedLabel = (): Promise<string> => page.evaluate('document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.tagName ?? ""') as Promise<string>;
+    const tabStop = () => page.locator('[data-testid="service-row"][tabindex="0"]').getAttribute('aria-label');
+    const toHost = async () => {
+      await page.keyboard.press('h');
+      await expect.poll(() => page.locator('[data-testid="host-view"] h1').textContent()).toBe('Host 192.0.2.11');
+    };
+    await row.focus();
+    await toHost();
+    await page.getByTestId('host-back').click();
+    await expect.poll(focusedLabel).toMatch(label);
+    expect(await tabStop()).toMatch(label);
+
+    await toHost();
+    await page.goBack();
+    await expect.poll(focusedLabel).toMatch(label);
+    expect(await tabStop()).toMatch(label);
+    await page.getByTestId('search').fill('');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('New ports: the first j after the view opens makes the first row current, on the focused grid', async () => {
+    await page.goto(`${url}#/new-ports`);
+    await page.reload(); // a fresh view: no row current yet
+    const first = page.locator('[data-testid="queue-row"]').first();
+    await first.waitFor({ timeout: 15_000 });
+    const grid = page.getByTestId('queue');
+    expect(await grid.getAttribute('aria-activedescendant')).toBeNull();
+    await page.keyboard.press('j');
+    await expect.poll(() => grid.getAttribute('aria-activedescendant')).toBe(await first.getAttribute('id'));
+    expect(await focusedTestId(page)).toBe('queue');
+    expect(await first.getAttribute('class')).toContain('cursor');
+  });
+
+  it('Ignore dialog: a duration (30d) shows its end in UTC, and the engine stores that ISO time', async () => {
+    const first = page.locator('[data-testid="queue-row"]').first();
+    const key = (await first.getAttribute('data-key')) ?? '';
+    await page.keyboard.press('i');
+    await page.getByTestId('reason-dialog').waitFor();
+    await page.getByTestId('reason-input').fill('lab box, rebuilt next month');
+    await page.getByTestId('expires-input').fill('soon');
+    await page.getByTestId('expires-input').press('Tab');
+    expect(await page.getByTestId('expires-error').textContent()).toMatch(/^not a duration or a UTC date or time: soon/);
+    const before = Date.now();
+    await page.getByTestId('expires-input').fill('30d');
+    const shown = (await page.getByTestId('expires-end').textContent()) ?? '';
+    const end = /Ignored until (\S+Z) \(UTC\)/.exec(shown)?.[1] ?? '';
+    expect(Date.parse(end) - before).toBeGreaterThan(30 * 86_400_000 - 5_000);
+    expect(Date.parse(end) - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
+    await page.getByTestId('expires-input').press('Enter');
+    await page.getByTestId('reason-dialog').waitFor({ state: 'detached' });
+    await expect
+      .poll(() => parseTsv(portolan(['services', '--db', db, '--status', 'ignored', '--format', 'tsv']).stdout).find((x) => `${x.host}:${x.port}/${x.proto}` === key)?.ignored_until ?? '', { timeout: 15_000 })
+      .toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    const stored = parseTsv(portolan(['services', '--db', db, '--status', 'ignored', '--format', 'tsv']).stdout).find((x) => `${x.host}:${x.port}/${x.proto}` === key)?.ignored_until ?? '';
+    expect(Math.abs(Date.parse(stored) - Date.parse(end))).toBeLessThan(60_000);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('Snapshots: the report takes focus when it opens; Esc closes it, focus back on its Report button; choices and exports say which snapshot', async () => {
+    const saved = portolan(['snapshot', 'save', '--note', 'Q2 review', '--scope', 'all', '--db', db]);
+    expect(saved.code, saved.stderr).toBe(0);
+    await page.goto(`${url}#/snapshots`);
+    await page.getByTestId('snapshot-report-2').waitFor({ timeout: 15_000 });
+    await page.getByTestId('snapshot-report-2').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('report-panel').waitFor();
+    await expect.poll(() => focusedTestId(page)).toBe('report-title');
+    expect(await page.getByTestId('report-title').textContent()).toBe('Report of snapshot #2');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('report-panel').waitFor({ state: 'detached' });
+    await expect.poll(() => focusedTestId(page)).toBe('snapshot-report-2');
+
+    const options = await page.getByLabel('To snapshot').locator('option').allTextContents();
+    expect(options).toEqual([expect.stringMatching(/^#1 · \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z · all$/), expect.stringMatching(/^#2 · \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z · all · Q2 review$/)]);
+    expect(await page.getByLabel('From snapshot').inputValue()).toBe('1');
+    for (const f of ['CSV', 'JSON', 'HTML', 'PDF']) expect(await page.getByRole('button', { name: `Export snapshot 2 as ${f}`, exact: true }).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 

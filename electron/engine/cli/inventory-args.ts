@@ -1,5 +1,6 @@
 /** Command-line parsing shared by `services`, `review` and `rules`. */
 import type { ServiceFilter } from '../../shared/inventory';
+import { timeFromDuration } from '../../shared/duration';
 import { Proto } from '../../shared/model';
 import { keyRange } from '../inventory/hostkey';
 import { UsageError } from './common';
@@ -24,16 +25,13 @@ export function parseServiceKey(text: string): ServiceKey {
   return { host, port, proto: (m[4]?.toLowerCase() ?? 'tcp') as Proto };
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** `--since` / `--expires`: an ISO 8601 time, or a duration (`90m`, `24h`, `7d`, `2w`) back from (or ahead of) now. */
 export function parseTime(flag: string, text: string, direction: -1 | 1, now = Date.now()): string {
-  const d = /^(\d{1,6})([smhdw])$/.exec(text.trim());
+  // The same grammar and limits as the window's ignore dialog (shared/duration.ts).
+  const d = timeFromDuration(text, direction, now);
   if (d) {
-    const t = now + direction * Number(d[1]) * UNIT_MS[d[2]!]!;
-    // Times are written as ISO 8601 with a four-digit year: 999999w is past the year 9999.
-    if (t > Date.UTC(9999, 11, 31, 23, 59, 59) || t < 0) throw new UsageError(`${flag} ${text.trim()} is ${t < 0 ? 'before 1970' : 'after the year 9999'}: give a shorter duration or a date`);
-    return new Date(t).toISOString();
+    if (!d.ok) throw new UsageError(`${flag} ${d.message}`);
+    return d.iso;
   }
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?$/.test(text.trim())) {
     const withZone = /T|\s/.test(text.trim()) && !/(Z|[+-]\d\d:?\d\d)$/.test(text.trim()) ? `${text.trim()}Z` : text.trim();

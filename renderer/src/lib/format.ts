@@ -3,6 +3,7 @@
  * paste them into tickets and audit notes next to logs from other time zones.
  */
 import type { Confidence, Evidence, ErrorInfo } from '../../../electron/shared';
+import { timeFromDuration } from '../../../electron/shared/duration';
 
 /** `2024-05-01T10:02:03Z` (whole seconds); an unparsable input is shown as it came. */
 export function formatUtc(iso: string | null | undefined): string {
@@ -85,4 +86,24 @@ export function parseUtcInput(text: string, opts: { future?: boolean; nowMs?: nu
   const at = ms - offsetMin * 60_000;
   if (opts.future && at <= (opts.nowMs ?? Date.now())) return { ok: false, message: `${formatUtc(new Date(at).toISOString())} is already past` };
   return { ok: true, iso: new Date(at).toISOString() };
+}
+
+/**
+ * An end time typed into an expiry field (the ignore dialog): a duration from now as the
+ * CLI's `--expires` takes it (`90m`, `12h`, `30d`, `2w`), or a UTC date or time as
+ * `parseUtcInput` reads it. Always a time to come; empty is "no end" (`iso: null`). The
+ * engine is sent the ISO time, never the duration.
+ */
+export function parseExpiryInput(text: string, nowMs = Date.now()): UtcInput {
+  const t = text.trim();
+  const d = timeFromDuration(t, 1, nowMs);
+  if (d) {
+    if (!d.ok) return d;
+    return Date.parse(d.iso) > nowMs ? d : { ok: false, message: `${t} ends at once: give a duration longer than zero` };
+  }
+  // Digits and a letter, but not one of the CLI's units (30y, 2mo): say which units there are.
+  if (/^\d+\s*[a-z]+$/i.test(t)) return { ok: false, message: `not a duration: ${t.slice(0, 40)} (a whole number then m, h, d or w, no space: 90m, 12h, 30d, 2w)` };
+  const iso = parseUtcInput(t, { future: true, nowMs });
+  if (iso.ok || /already past$/.test(iso.message)) return iso;
+  return { ok: false, message: `not a duration or a UTC date or time: ${t.slice(0, 40)} (use 30d, 12h, 2w, 2025-06-30 or 2025-06-30T18:00Z)` };
 }
