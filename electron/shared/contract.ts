@@ -33,6 +33,7 @@ import {
 } from './capture';
 import { SnapshotDiff, SnapshotDiffInput, SnapshotExport, SnapshotExportInput, SnapshotSummary, SnapshotTake } from './snapshots';
 import { ScanEstimate, ScanEstimateInput, ScanProgress, ScanRef, ScanResultRow, ScanResultsBatch, ScanResultsQuery, ScanRun, ScanRunsQuery, ScanStart, ScanStarted } from './scan';
+import { hasUnsafeChars, UNSAFE_MESSAGE } from './text';
 
 const MAX_TEXT = 512;
 
@@ -116,7 +117,7 @@ export const ServiceControl = z
     note: z
       .string()
       .max(512)
-      .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'control characters are not allowed'),
+      .refine((s) => !hasUnsafeChars(s), UNSAFE_MESSAGE),
   })
   .strict();
 export type ServiceControl = z.infer<typeof ServiceControl>;

@@ -11,6 +11,7 @@
  */
 import { z } from './zod';
 import { Proto, ServiceRow } from './model';
+import { hasUnsafeChars, INVISIBLE_MESSAGE, isInvisible, UNSAFE_MESSAGE } from './text';
 
 const MAX_TEXT = 512;
 /** A reason or owner: trimmed, never empty, one line of reasonable length. */
@@ -19,7 +20,8 @@ const Text = z
   .trim()
   .min(1)
   .max(MAX_TEXT)
-  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'control characters are not allowed');
+  .refine((s) => !hasUnsafeChars(s), UNSAFE_MESSAGE)
+  .refine((s) => !isInvisible(s), INVISIBLE_MESSAGE);
 /** ISO 8601 time with a zone (`2024-05-01T10:00:00Z`), or null. */
 // A date first (Date.parse also takes '0' and '1' as years), a zone last, and before 10000.
 const IsoTime = z.string().max(40).refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && /(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time with a zone, e.g. 2024-05-01T10:00:00Z');

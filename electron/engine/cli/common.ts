@@ -26,7 +26,12 @@ export class UsageError extends Error {
 }
 
 export function dbPath(v: string | undefined): string {
-  if (v === undefined) return defaultDbPath();
+  if (v === undefined) {
+    // Set but empty (an unset variable in a script, `PORTOLAN_DB=$DB` with DB missing) is a
+    // mistake, not a request for the default database: say so, as `--db ''` does.
+    if (process.env.PORTOLAN_DB !== undefined && process.env.PORTOLAN_DB.trim() === '') throw new UsageError('PORTOLAN_DB is set but empty: give it a path, or unset it for the default database');
+    return defaultDbPath();
+  }
   if (v.trim() === '') throw new UsageError('--db needs a path');
   return resolve(v);
 }

@@ -31,6 +31,8 @@ export function parseTime(flag: string, text: string, direction: -1 | 1, now = D
   const d = timeFromDuration(text, direction, now);
   if (d) {
     if (!d.ok) throw new UsageError(`${flag} ${d.message}`);
+    // An expiry is a time to come: `--expires 0m` would end the moment it is set.
+    if (flag === '--expires' && Date.parse(d.iso) <= now) throw new UsageError(`--expires ${text.trim()} ends at once: give a duration longer than zero`);
     return d.iso;
   }
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?$/.test(text.trim())) {

@@ -7,6 +7,7 @@
 import { userInfo } from 'node:os';
 import type { EventChannel, EventPayload, parseInput, RequestOutput } from '../../shared/contract';
 import { JOB_FINAL, type JobSnapshot } from '../../shared/model';
+import { isInvisible, withoutUnsafeChars } from '../../shared/text';
 import { importFiles } from '../importers/import';
 import type { JobManager } from '../jobs/jobs';
 import type { Db } from '../store/db';
@@ -29,7 +30,13 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 /** How often the app looks for services another process (CLI, cron) added. */
 const POLL_EVERY_MS = 5_000;
 
-/** The reviewer's name: given, else $PORTOLAN_USER, else the OS account. */
+/**
+ * The reviewer's name: given, else $PORTOLAN_USER, else the OS account; without control
+ * or bidirectional-text characters. The names Portolan writes for its own entries in the
+ * history (`portolan`, `rule:N`) are never a person's: such a person is recorded as
+ * `user:NAME`, so `PORTOLAN_USER=rule:1` cannot pass a review off as a rule's (nor add to
+ * that rule's count of services).
+ */
 export function defaultActor(given?: string): string {
   let name = given ?? process.env.PORTOLAN_USER;
   if (!name) {
@@ -39,8 +46,9 @@ export function defaultActor(given?: string): string {
       name = 'unknown';
     }
   }
-  const clean = [...name].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f).join('').trim().slice(0, 64);
-  return clean || 'unknown';
+  const clean = withoutUnsafeChars(name).trim().slice(0, 64);
+  if (!clean || isInvisible(clean)) return 'unknown';
+  return /^(portolan$|rule:|user:)/i.test(clean) ? `user:${clean}` : clean;
 }
 
 export class InventoryService {

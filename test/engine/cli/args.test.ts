@@ -178,9 +178,9 @@ describe('review', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('reopen: 1 changed, 0 unchanged (by alice)\n');
     expect(statuses()).toEqual({ '7777': 'new', '8888': 'new' });
-    // --status still narrows; new services cannot be reopened.
+    // --status still narrows; new services cannot be reopened, and asking to is a usage error.
     const n = run('review', '--reopen', '--reason', 'redo', '--host', '192.0.2.77', '--status', 'new');
-    expect(n.stdout).toBe('reopen: 0 changed, 2 unchanged (by alice)\n');
+    expect([n.code, n.stdout, n.stderr]).toEqual([2, '', 'portolan: usage: --reopen applies to approved, flagged, ignored, gone services; new services are open already\n']);
     expect(portolan(['review', '--help']).stdout).toMatch(/--reopen in bulk defaults to every status it applies to/);
   });
 });

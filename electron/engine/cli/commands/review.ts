@@ -80,6 +80,8 @@ export async function cmdReview(args: string[]): Promise<number> {
     if (values.reason === undefined || values.reason.trim() === '') throw new UsageError(`--${action} needs --reason TEXT`);
     if (action === 'approve' && (values.owner === undefined || values.owner.trim() === '')) throw new UsageError('--approve needs --owner NAME (who answers for this service)');
     if (values.expires !== undefined && action !== 'ignore') throw new UsageError('--expires goes with --ignore only');
+    // New services are what reopen makes: asking to reopen them would only report them skipped.
+    if (action === 'reopen' && status?.data === 'new') throw new UsageError(`--reopen applies to ${REOPENABLE.join(', ')} services; new services are open already`);
   }
   const expiresAt = values.expires === undefined ? undefined : parseTime('--expires', values.expires, 1);
 
@@ -145,6 +147,11 @@ export async function cmdReview(args: string[]): Promise<number> {
     const refused = [...new Set(ids)].filter((id) => !done.has(id) && !sameAlready(before.get(id), act));
     if (values.json) process.stdout.write(JSON.stringify({ action: act, actor: engine.inventory.actor, ...r, refused: refused.length }, null, 2) + '\n');
     else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped - refused.length} unchanged${refused.length ? `, ${refused.length} refused` : ''} (by ${engine.inventory.actor})\n`);
+    // Approving insecure protocols in bulk is allowed, but never unnoticed (PCI DSS 1.2.6).
+    if (act === 'approve' && r.ids.length && !values.json) {
+      const insecure = (await engine.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM services WHERE insecure IS NOT NULL AND id IN (SELECT value FROM json_each(?))', [JSON.stringify(r.ids)]))[0]?.n ?? 0;
+      if (insecure) process.stderr.write(`portolan: note: ${counted(insecure, 'approved service')} ${insecure === 1 ? 'uses an insecure protocol' : 'use insecure protocols'}: record each one's compensating control (portolan control HOST:PORT/PROTO --note TEXT; PCI DSS 1.2.6)\n`);
+    }
     if (refused.length) {
       for (const id of refused) {
         const t = targets[ids.indexOf(id)]!;

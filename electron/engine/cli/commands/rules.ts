@@ -58,6 +58,7 @@ export async function cmdRules(args: string[]): Promise<number> {
   });
   const [sub = 'list', ...rest] = positionals;
   if (!['list', 'add', 'delete', 'gone-after'].includes(sub)) throw new UsageError(`unknown rules subcommand '${sub}' (list, add, delete, gone-after)`);
+  if ((sub === 'list' || sub === 'add') && rest.length) throw new UsageError(`rules ${sub} takes no other argument, got ${JSON.stringify(rest[0])}`);
   let input: Record<string, unknown> | null = null;
   if (sub === 'add') {
     if (Boolean(values.ignore) === Boolean(values.approve)) throw new UsageError('rules add needs exactly one of --ignore, --approve');
