@@ -135,7 +135,7 @@ function writableTarget(out: string): string {
   try {
     target = realpathSync(out);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot write ${quote(out)}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot write ${quote(out)}: ${fileProblem(err)}`);
     // A new file (or a link to one not yet there): its folder must exist.
     const link = lstatSync(out, { throwIfNoEntry: false });
     if (link?.isSymbolicLink()) throw new Error(`cannot write ${quote(out)}: it is a symbolic link to ${quote(readlinkSync(out))}, which does not exist`);

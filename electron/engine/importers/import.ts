@@ -60,7 +60,12 @@ async function readReport(path: string): Promise<Buffer> {
   }
   if (size === 0) throw new ImportFormatError(`${path}: empty file, not a report`);
   if (size > MAX_IMPORT_BYTES) throw new ImportFormatError(`${path}: ${size} bytes, larger than the ${MAX_IMPORT_BYTES}-byte import limit`);
-  return readFile(path);
+  try {
+    return await readFile(path);
+  } catch (err) {
+    // Seen but not readable (permissions): in words, as every other file problem.
+    throw new ImportFormatError(`${path}: ${fileProblem(err)}`);
+  }
 }
 
 export async function importOne(db: Db, path: string, jobId: string | null, now = Date.now()): Promise<ImportOutcome> {

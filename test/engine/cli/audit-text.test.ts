@@ -7,11 +7,13 @@
  * are usage errors; a bulk approval that takes in insecure protocols says so. The built
  * CLI on a real database file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, portolan } from '../../support/cli';
+import { isRoot, REPO_ROOT, requireOrSkip } from '../../support/require';
 
 let dir = '';
 let db = '';
@@ -86,5 +88,28 @@ describe('recorded text and names', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^approve: 2 changed/);
     expect(r.stderr).toBe("portolan: note: 2 approved services use insecure protocols: record each one's compensating control (portolan control HOST:PORT/PROTO --note TEXT; PCI DSS 1.2.6)\n");
+  });
+});
+
+describe('file problems in words', () => {
+  it('an output path that is a loop of links, and a report this user cannot read, are named in words', () => {
+    const a = join(dir, 'loopA');
+    const b = join(dir, 'loopB');
+    symlinkSync(b, a);
+    symlinkSync(a, b);
+    const out = portolan(['snapshot', 'export', '1', '--db', db, '--format', 'csv', '--out', a]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe(`portolan: error: cannot write "${a}": a loop of symbolic links\n`);
+  });
+
+  it('a report the importing user may not read', (ctx) => {
+    if (!requireOrSkip(isRoot() && spawnSync('setpriv', ['--version']).status === 0, 'needs root and setpriv to run the CLI as nobody')) return ctx.skip();
+    const shared = mkdtempSync(join(tmpdir(), 'portolan-nobody-'));
+    chmodSync(shared, 0o777);
+    const xml = join(shared, 'private.xml');
+    copyFileSync(join(dir, 'n.xml'), xml);
+    chmodSync(xml, 0o600);
+    const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, join(REPO_ROOT, 'bin/portolan.js'), 'import', '--db', join(shared, 'n.db'), xml], { encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, '', `portolan: error: ${xml}: permission denied\n`]);
   });
 });
