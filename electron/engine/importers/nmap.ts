@@ -7,7 +7,8 @@
  * - <nmaprun scanner args start version>: the tool, its command line and start (Unix s);
  * - <host starttime endtime>: per host scan times (Unix s), else the run's start;
  * - <address addr addrtype="ipv4|ipv6|mac" vendor>: several per host; IPv4 is preferred,
- *   then IPv6 (IPv6-only hosts); the MAC is kept beside the service;
+ *   then IPv6 (IPv6-only hosts); the MAC is kept beside the service. IPv4 other than a
+ *   dotted quad (2130706457, 010.0.0.1) names another host than it seems: skipped, counted;
  * - <hostnames><hostname name type>: kept (a renamed host is still the same host);
  * - <ports><port protocol portid><state state reason/><service name product version
  *   tunnel/>: `open` becomes a service, `closed` is remembered (it makes an approved
@@ -18,6 +19,7 @@
  *   killed mid-scan) is read up to its last complete </host> and marked incomplete.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import ipaddr from 'ipaddr.js';
 import type { Proto } from '../../shared/model';
 import { normalizeHost } from '../inventory/hostkey';
 
@@ -181,7 +183,10 @@ export function parseReport(raw: string): ParsedReport {
     try {
       address = normalizeHost(addrText);
     } catch {
-      count('hosts without a usable IP address, skipped');
+      // nmap writes IPv4 as a dotted quad; 2130706457, 0x7f.0.0.25 or 198.51.100.010 would
+      // be read as another host (127.0.0.25, .8), so the host is skipped, not re-read.
+      if (!addrText.includes(':') && ipaddr.IPv4.isValid(addrText)) count('hosts with an IPv4 address not written as a dotted quad (2130706457, 0x7f.0.0.1, 010.0.0.1), skipped');
+      else count('hosts without a usable IP address, skipped');
       continue;
     }
     const hostnames: string[] = [];

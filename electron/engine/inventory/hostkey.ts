@@ -29,18 +29,60 @@ export class AddressError extends Error {
 }
 
 /**
+ * The one check every address a person or a file gives goes through (options, CIDR
+ * blocks, tag hosts, snapshot scopes, imports). IPv4 is four decimal parts 0-255 without
+ * leading zeros: inet_aton's other forms (198.51.100.010 is octal, .8; 0x7f.0.0.25 hex;
+ * 2130706457 a bare 32-bit number, 127.0.0.25) name another host than the reader sees,
+ * so they are refused, never reinterpreted. The same holds for an IPv4 tail in IPv6
+ * (::ffff:198.51.100.010). A zone id (fe80::1%eth0) names an interface of the local
+ * machine, not part of the host's address: refused too (stored addresses carry none).
+ * Throws AddressError.
+ */
+export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  const t = text.trim();
+  const shown = JSON.stringify(t.slice(0, 64));
+  if (t.includes('%')) throw new AddressError(`${shown} has a zone id (%…); addresses are stored without it`);
+  if (t.includes(':')) {
+    if (!ipaddr.IPv6.isValid(t)) throw new AddressError(`not an IP address: ${shown}`);
+    const tail = t.slice(t.lastIndexOf(':') + 1);
+    if (tail.includes('.') && !ipaddr.IPv4.isValidFourPartDecimal(tail)) throw new AddressError(`not an IPv6 address: ${shown} (its IPv4 part must be four decimal numbers 0-255 without leading zeros)`);
+    return ipaddr.IPv6.parse(t);
+  }
+  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t);
+  if (ipaddr.IPv4.isValid(t)) throw new AddressError(`not a dotted-quad IPv4 address: ${shown} (four decimal numbers 0-255 without leading zeros; octal, hex and single-number forms name other hosts)`);
+  throw new AddressError(`not an IP address: ${shown}`);
+}
+
+/**
+ * A CIDR block (`net/len`) under parseAddress's rules, the length a decimal number within
+ * the family's width. The address need not be the network address. Throws AddressError.
+ */
+export function parseBlock(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  const t = text.trim();
+  const slash = t.lastIndexOf('/');
+  const lenText = t.slice(slash + 1);
+  if (slash < 0 || !/^\d{1,3}$/.test(lenText)) throw new AddressError(`not a CIDR subnet: ${JSON.stringify(t.slice(0, 64))}`);
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = parseAddress(t.slice(0, slash));
+  } catch (err) {
+    throw new AddressError(`not a CIDR subnet: ${JSON.stringify(t.slice(0, 64))}: ${(err as Error).message}`);
+  }
+  const len = Number(lenText);
+  if (len > (addr.kind() === 'ipv4' ? 32 : 128)) throw new AddressError(`not a CIDR subnet: ${JSON.stringify(t.slice(0, 64))}: the prefix length is at most ${addr.kind() === 'ipv4' ? 32 : 128}`);
+  return [addr, len];
+}
+
+/**
  * An address as the inventory stores it: IPv4 dotted quad, IPv6 in RFC 5952 form. An
  * IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, a dual-stack socket's view of an IPv4
  * peer) is that IPv4 host and is stored as its dotted quad, so one host is one entry
  * whichever way a tool wrote it (the scanner already resolves it so). Throws
- * AddressError on anything else, including IPv4 written with leading zeros or fewer
- * than four parts.
+ * AddressError on anything parseAddress refuses (IPv4 with leading zeros, fewer than
+ * four parts, hex; a zone id).
  */
 export function normalizeHost(text: string): string {
-  const t = text.trim();
-  if (!ipaddr.isValid(t)) throw new AddressError(`not an IP address: ${JSON.stringify(t.slice(0, 64))}`);
-  if (t.includes('.') && !t.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(t)) throw new AddressError(`not a dotted-quad IPv4 address: ${t.slice(0, 64)}`);
-  const a = ipaddr.parse(t);
+  const a = parseAddress(text);
   if (a.kind() === 'ipv4') return a.toString();
   const v6 = a as ipaddr.IPv6;
   if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
@@ -97,13 +139,7 @@ export function keyRange(text: string): KeyRange {
     const k = hostKey(host);
     return { text: host, lo: k, hi: k };
   }
-  let net: [ipaddr.IPv4 | ipaddr.IPv6, number];
-  try {
-    net = ipaddr.parseCIDR(t);
-  } catch {
-    throw new AddressError(`not a CIDR subnet: ${JSON.stringify(t.slice(0, 64))}`);
-  }
-  const [addr, len] = net;
+  const [addr, len] = parseBlock(t);
   const full = addr.kind() === 'ipv4' ? len + 96 : len;
   const b = bytes16(addr);
   const lo = b.slice();

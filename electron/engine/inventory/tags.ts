@@ -4,9 +4,8 @@
  * what PCI DSS 1.2.6 asks for beside an insecure protocol that must stay. Each change to
  * a service's note is an event in the append-only review history.
  */
-import ipaddr from 'ipaddr.js';
 import type { Db } from '../store/db';
-import { hostKey } from './hostkey';
+import { AddressError, hostKey, inKeyRange, keyRange, type KeyRange } from './hostkey';
 
 export class TagError extends Error {
   override name = 'InvalidInput';
@@ -22,46 +21,61 @@ export function checkTag(tag: string): string {
 
 /**
  * The inventory hosts an argument names: one address (stored as the inventory writes it),
- * or every inventory host inside a CIDR block.
+ * or every inventory host inside a CIDR block. Parsed as every other command parses
+ * addresses (hostkey.ts keyRange): IPv4 only as a dotted quad, no zone id, and an
+ * IPv4-mapped block (::ffff:198.51.100.0/120) is the IPv4 block (198.51.100.0/24), as
+ * the inventory keys its IPv4 hosts.
  */
 export async function hostsNamed(db: Db, arg: string): Promise<string[]> {
   const text = arg.trim();
-  if (text.includes('/')) {
-    let range: [ipaddr.IPv4 | ipaddr.IPv6, number];
-    try {
-      range = ipaddr.parseCIDR(text);
-    } catch {
-      throw new TagError(`'${text.slice(0, 70)}' is not an address or a CIDR block`);
-    }
-    const hosts = await db.query<{ host: string }>('SELECT DISTINCT host FROM services ORDER BY host_key');
-    return hosts.map((h) => h.host).filter((h) => {
-      try {
-        const a = ipaddr.parse(h);
-        return a.kind() === range[0].kind() && a.match(range);
-      } catch {
-        return false;
-      }
-    });
+  let range: KeyRange;
+  try {
+    range = keyRange(text);
+  } catch (err) {
+    if (!(err instanceof AddressError)) throw err;
+    throw new TagError(`'${text.slice(0, 70)}' is not an address or a CIDR block: ${err.message}`);
   }
-  if (!ipaddr.isValid(text)) throw new TagError(`'${text.slice(0, 70)}' is not an address or a CIDR block`);
-  const a = ipaddr.process(text);
-  return [a.toString()];
+  if (!text.includes('/')) return [range.text];
+  const rows = await db.query<{ host: string; host_key: string }>('SELECT DISTINCT host, host_key FROM services WHERE host_key BETWEEN ? AND ? ORDER BY host_key', [range.lo, range.hi]);
+  return [...new Set(rows.filter((r) => inKeyRange(r.host_key, range)).map((r) => r.host))];
 }
 
+/** Tags are one tag whatever their case (`cde` is `CDE`), as tag scopes compare them. */
+const sameTag = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Tags hosts. A tag already in use under another case keeps its first spelling (`tags
+ * add cde` after `CDE` adds `CDE`), and a host that carries it in any case is left as
+ * it is. Returns the number of hosts newly tagged.
+ */
 export async function addTag(db: Db, tag: string, hosts: string[], actor: string, now = Date.now()): Promise<number> {
   const t = checkTag(tag);
   let n = 0;
   await db.tx(async () => {
-    for (const h of hosts) n += (await db.run('tagAdd', [h, t, actor, now])).changes;
+    const rows = (await db.all<{ host: string; tag: string; added_at: number }>('tagList')).filter((r) => sameTag(r.tag, t));
+    const first = rows.reduce<{ tag: string; added_at: number } | null>((a, r) => (a === null || r.added_at < a.added_at ? r : a), null);
+    const spelling = first?.tag ?? t;
+    const tagged = new Set(rows.map((r) => r.host));
+    for (const h of new Set(hosts)) {
+      if (tagged.has(h)) continue;
+      n += (await db.run('tagAdd', [h, spelling, actor, now])).changes;
+    }
   });
   return n;
 }
 
+/** Removes a tag (in any case) from hosts. Returns the number of hosts that carried it. */
 export async function removeTag(db: Db, tag: string, hosts: string[]): Promise<number> {
   const t = checkTag(tag);
   let n = 0;
   await db.tx(async () => {
-    for (const h of hosts) n += (await db.run('tagRemove', [h, t])).changes;
+    const rows = (await db.all<{ host: string; tag: string }>('tagList')).filter((r) => sameTag(r.tag, t));
+    for (const h of new Set(hosts)) {
+      let removed = 0;
+      // Every spelling the host carries (tagRemove folds ASCII case only; ä/Ä differ in SQL).
+      for (const spelling of new Set(rows.filter((r) => r.host === h).map((r) => r.tag))) removed += (await db.run('tagRemove', [h, spelling])).changes;
+      if (removed > 0) n++;
+    }
   });
   return n;
 }

@@ -1,12 +1,14 @@
 /**
  * Snapshot scope: which hosts a snapshot covers.
  * - `all` — every host;
- * - `subnet:<cidr>`, or a bare CIDR or address — hosts inside it (ipaddr.js; an IPv4
- *   scope never matches IPv6 hosts and the reverse, except IPv4-mapped IPv6 addresses);
+ * - `subnet:<cidr>`, or a bare CIDR or address — hosts inside it (parsed as every other
+ *   address is, hostkey.ts parseAddress: IPv4 only as a dotted quad; an IPv4 scope never
+ *   matches IPv6 hosts and the reverse, except IPv4-mapped IPv6 addresses);
  * - `tag:<name>` — hosts carrying that tag (case-insensitive), e.g. `tag:CDE`.
  * The normalised text (`subnet:192.0.2.0/24`) is what the snapshot records.
  */
 import ipaddr from 'ipaddr.js';
+import { AddressError, parseAddress, parseBlock } from '../inventory/hostkey';
 
 export class ScopeError extends Error {
   override name = 'ScopeError';
@@ -26,13 +28,16 @@ export function parseScope(input: string): Scope {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   let bits: number;
   try {
-    if (spec.includes('/')) [addr, bits] = ipaddr.parseCIDR(spec);
+    // The inventory's own address check: 198.51.100.010, 0x7f.0.0.25 and 2130706457 are
+    // refused, not read as other hosts (.8, 127.0.0.25), and so is a zone id.
+    if (spec.includes('/')) [addr, bits] = parseBlock(spec);
     else {
-      addr = ipaddr.parse(spec);
+      addr = parseAddress(spec);
       bits = addr.kind() === 'ipv4' ? 32 : 128;
     }
-  } catch {
-    throw new ScopeError(`scope ${JSON.stringify(raw)} is not 'all', a subnet (192.0.2.0/24) or a tag (tag:CDE)`);
+  } catch (err) {
+    const why = err instanceof AddressError ? ` (${err.message})` : '';
+    throw new ScopeError(`scope ${JSON.stringify(raw)} is not 'all', a subnet (192.0.2.0/24) or a tag (tag:CDE)${why}`);
   }
   // An IPv4-mapped IPv6 block is the IPv4 block (the inventory stores those hosts as IPv4).
   if (addr.kind() === 'ipv6' && bits >= 96 && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {

@@ -1,7 +1,9 @@
 /**
  * `portolan tags add TAG HOST|CIDR...`, `tags remove TAG HOST|CIDR...`, `tags list`:
  * scope tags on hosts ("CDE", "BES Cyber System"), used by `snapshot save --scope tag:T`.
- * A CIDR block names every inventory host inside it at that moment.
+ * A CIDR block names every inventory host inside it at that moment. Tags match
+ * case-insensitively (`cde` is `CDE`); addresses are read as every other command reads
+ * them (IPv4 only as a dotted quad, no zone id, ::ffff:a.b.c.d/N as the IPv4 block).
  */
 import { defaultActor } from '../../inventory/service';
 import { addTag, hostsNamed, listTags, removeTag, TagError } from '../../inventory/tags';
@@ -22,8 +24,10 @@ export async function cmdTags(args: string[]): Promise<number> {
       else process.stdout.write(rows.length ? rows.map((r) => `${r.host.padEnd(39)}  ${r.tag}`).join('\n') + '\n' : 'no tags\n');
       return 0;
     }
-    const hosts: string[] = [];
-    for (const t of targets) appendAll(hosts, await hostsNamed(engine.db, t));
+    const named: string[] = [];
+    for (const t of targets) appendAll(named, await hostsNamed(engine.db, t));
+    // A host named twice (by address and by a block holding it) is one host.
+    const hosts = [...new Set(named)];
     if (!hosts.length) {
       process.stderr.write('portolan: error: no inventory host in the blocks given\n');
       return 1;
