@@ -4,6 +4,7 @@
  * what PCI DSS 1.2.6 asks for beside an insecure protocol that must stay. Each change to
  * a service's note is an event in the append-only review history.
  */
+import { hasUnsafeChars, UNSAFE_MESSAGE } from '../../shared/text';
 import type { Db } from '../store/db';
 import { AddressError, hostKey, inKeyRange, keyRange, type KeyRange } from './hostkey';
 
@@ -92,7 +93,7 @@ export async function listTags(db: Db): Promise<Array<{ host: string; tag: strin
 export async function setControl(db: Db, id: number, note: string, actor: string, now = Date.now()): Promise<boolean> {
   const text = note.trim();
   if (text.length > 512) throw new TagError('a compensating-control note is at most 512 characters');
-  if (/[\x00-\x1f\x7f]/.test(text)) throw new TagError('a compensating-control note cannot contain control characters');
+  if (hasUnsafeChars(text)) throw new TagError(`a compensating-control note: ${UNSAFE_MESSAGE}`);
   return db.tx(async () => {
     const s = await db.get<{ status: string; compensating_control: string | null }>('controlGet', [id]);
     if (!s) return false;
