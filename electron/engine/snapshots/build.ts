@@ -60,7 +60,7 @@ export async function buildContent(db: Db, o: BuildOptions): Promise<SnapshotCon
     let h = hostMap.get(address);
     if (!h) hostMap.set(address, (h = { address, hostnames: [], mac: null, tags: tags.get(address) ?? [] }));
     for (const n of listOf(s.hostnames ?? s.hostname)) if (!h.hostnames.includes(n)) h.hostnames.push(n);
-    if (!h.mac && s.mac) h.mac = String(s.mac).toLowerCase();
+    if (!h.mac && s.mac) h.mac = macOf(s.mac);
   }
   const hosts = [...hostMap.values()].filter((h) => inScope(o.scope, h.address, h.tags));
   if (o.scope.kind !== 'all' && hosts.length === 0) {
@@ -177,6 +177,16 @@ function scopedRules(rules: SnapshotRules, scope: Scope, hosts: readonly Snapsho
     });
   }
   return out;
+}
+
+/**
+ * A MAC as snapshots write it (six lowercase hex octets joined by colons), or null for a
+ * stored value that is not one (an imported report can hold any text there): verify
+ * refuses anything else.
+ */
+function macOf(v: unknown): string | null {
+  const m = String(v).trim().toLowerCase().replace(/-/g, ':');
+  return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(m) ? m : null;
 }
 
 export function cmp(a: string, b: string): number {

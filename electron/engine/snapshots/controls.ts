@@ -50,9 +50,10 @@ export interface ControlResult {
   /**
    * complete: Portolan's data shows no gap for this control; partial: the data is
    * supporting evidence only (the control asks for more than Portolan records);
-   * attention: a gap to close.
+   * attention: a gap to close; empty: the snapshot holds no service, so there was
+   * nothing to judge (an empty snapshot sealed on purpose is not a clean one).
    */
-  status: 'complete' | 'partial' | 'attention';
+  status: 'complete' | 'partial' | 'attention' | 'empty';
   /** One line per finding, plain text. */
   findings: string[];
   /** Services to list under the control (may be empty). */
@@ -79,6 +80,9 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
   const scanAgeDays = lastScan === null ? null : Math.floor((takenMs - lastScan) / DAY);
   const prevAgeDays = prev ? Math.floor((takenMs - Date.parse(prev.snapshot.meta.takenAt)) / DAY) : null;
   const undocumented = live.filter((x) => x.status !== 'ignored' && !(x.approval && x.approval.justification.trim()));
+  // A snapshot of no service (sealed with --allow-empty) shows no gap because it shows
+  // nothing: the controls judged on its services say so instead of "no gaps found".
+  const judged = (status: ControlResult['status']): ControlResult['status'] => (svc.length === 0 ? 'empty' : status);
 
   return [
     {
@@ -86,7 +90,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       framework: 'PCI DSS v4.0',
       title: 'Allowed services, protocols and ports are identified, approved and have a defined business need',
       requirement: 'Every service, protocol and port allowed is identified, approved, and has a defined business need.',
-      status: m.unapproved === 0 && m.approvedWithoutOwner === 0 ? 'complete' : 'attention',
+      status: judged(m.unapproved === 0 && m.approvedWithoutOwner === 0 ? 'complete' : 'attention'),
       findings: [
         `${plural(m.found, 'listening service')} identified on ${plural(m.hosts, 'host')}.`,
         `${m.approved} approved with a business justification; ${m.unapproved} not approved (${m.new} new, ${m.flagged} flagged); ${m.ignored} ignored with a reason.`,
@@ -100,7 +104,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       framework: 'PCI DSS v4.0',
       title: 'Security features are defined and implemented for insecure services, protocols and ports',
       requirement: 'For every insecure service, protocol or port in use, security features are defined and implemented to mitigate the risk.',
-      status: m.insecureWithoutControl === 0 ? 'complete' : 'attention',
+      status: judged(m.insecureWithoutControl === 0 ? 'complete' : 'attention'),
       findings: [
         `${plural(m.insecure, 'insecure service')} listening (cleartext protocols such as telnet, FTP, POP3, IMAP, SNMPv1/v2c, r-services).`,
         `${m.insecureWithoutControl} without a recorded compensating control${m.insecureWithoutControl ? ' (the approval justification, where there is one, is shown beside each)' : ''}.`,
@@ -113,7 +117,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       framework: 'PCI DSS v4.0',
       title: 'Only necessary services, protocols, daemons and functions are enabled',
       requirement: 'Only necessary services are enabled; all unnecessary functionality is removed or disabled.',
-      status: m.flagged === 0 && m.new === 0 ? 'complete' : 'attention',
+      status: judged(m.flagged === 0 && m.new === 0 ? 'complete' : 'attention'),
       findings: [
         `${plural(m.flagged, 'service')} flagged as unexpected and still listening.`,
         `${plural(m.new, 'service')} not yet reviewed.`,
@@ -141,7 +145,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       framework: 'NERC CIP',
       title: 'Enable only logical network accessible ports determined to be needed',
       requirement: 'Only the logical network accessible ports needed are enabled, with documentation of the need.',
-      status: undocumented.length === 0 ? 'complete' : 'attention',
+      status: judged(undocumented.length === 0 ? 'complete' : 'attention'),
       findings: [
         `${m.found - undocumented.length - m.ignored} of ${m.found} listening ports have a documented need (approval justification).`,
         `${plural(undocumented.length, 'port')} without documented need.`,
@@ -154,7 +158,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       framework: 'NERC CIP',
       title: 'Baseline configuration includes any logical network accessible ports',
       requirement: 'The baseline configuration includes the logical network accessible ports; changes are monitored at least every 35 days (R2.1).',
-      status: prevAgeDays === null || prevAgeDays <= 35 ? 'complete' : 'attention',
+      status: judged(prevAgeDays === null || prevAgeDays <= 35 ? 'complete' : 'attention'),
       findings: [
         `This snapshot is a baseline of ${plural(m.found, 'listening port')} on ${plural(m.hosts, 'host')}, sealed and chained to the previous snapshot.`,
         prevAgeDays === null ? 'No earlier snapshot: this is the first baseline.' : `Previous snapshot taken ${prevAgeDays} days earlier${prevAgeDays > 35 ? ' — more than the 35 days R2.1 allows between checks' : ''}.`,
@@ -167,7 +171,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       framework: 'CIS Controls v8',
       title: 'Uninstall or disable unnecessary services on enterprise assets and software',
       requirement: 'Unnecessary services (e.g. an unused file-sharing service, a web application module, a service function) are uninstalled or disabled.',
-      status: m.flagged === 0 && m.insecureWithoutControl === 0 ? 'complete' : 'attention',
+      status: judged(m.flagged === 0 && m.insecureWithoutControl === 0 ? 'complete' : 'attention'),
       findings: [`Services found ${m.found}, approved ${m.approved}, unapproved ${m.unapproved}, insecure ${m.insecure}.`, `${plural(m.flagged, 'flagged service')} still listening; ${m.gone} gone since approval or flag.`],
       items: [],
       itemsCaption: '',

@@ -14,20 +14,32 @@ import { hostKey } from '../inventory/hostkey';
 import { cmp } from './build';
 import { serviceKey, type SealedSnapshot, type SnapshotService } from './types';
 
+/**
+ * A field's value as text. Sealed documents hold text or null there, but a diff must not
+ * crash on a verified file that holds something else (verify names it): any other value
+ * is shown as its JSON.
+ */
+function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : text(v));
+
 /** Compared fields, in report order. */
 const FIELDS: Array<[string, (s: SnapshotService) => string]> = [
-  ['status', (s) => s.status],
-  ['service', (s) => s.service ?? ''],
-  ['approval.justification', (s) => s.approval?.justification ?? ''],
-  ['approval.owner', (s) => s.approval?.owner ?? ''],
-  ['approval.approvedBy', (s) => s.approval?.approvedBy ?? ''],
-  ['approval.approvedAt', (s) => s.approval?.approvedAt ?? ''],
-  ['flag.reason', (s) => s.flag?.reason ?? ''],
-  ['insecure', (s) => s.insecure?.protocol ?? ''],
-  ['insecure.compensatingControl', (s) => s.insecure?.compensatingControl ?? ''],
+  ['status', (s) => text(s.status)],
+  ['service', (s) => text(s.service)],
+  ['approval.justification', (s) => text(s.approval?.justification)],
+  ['approval.owner', (s) => text(s.approval?.owner)],
+  ['approval.approvedBy', (s) => text(s.approval?.approvedBy)],
+  ['approval.approvedAt', (s) => text(s.approval?.approvedAt)],
+  ['flag.reason', (s) => text(s.flag?.reason)],
+  ['insecure', (s) => text(s.insecure?.protocol)],
+  ['insecure.compensatingControl', (s) => text(s.insecure?.compensatingControl)],
 ];
 
-const ref = (s: SnapshotService): DiffServiceRef => ({ host: s.host, proto: s.proto, port: s.port, service: s.service, status: s.status });
+const ref = (s: SnapshotService): DiffServiceRef => ({ host: text(s.host), proto: text(s.proto), port: s.port, service: textOrNull(s.service), status: text(s.status) });
 const order = (a: DiffServiceRef, b: DiffServiceRef): number => cmp(hostKey(a.host), hostKey(b.host)) || cmp(a.proto, b.proto) || a.port - b.port;
 const hostOrder = (a: string, b: string): number => cmp(hostKey(a), hostKey(b));
 
@@ -67,16 +79,16 @@ export function diffSnapshots(a: SealedSnapshot, b: SealedSnapshot): SnapshotDif
     }
     // Snapshots sealed before the field existed do not hold it: compare only when both do.
     if (before.compensatingControl !== undefined && after.compensatingControl !== undefined) {
-      const x = before.compensatingControl?.note ?? '';
-      const y = after.compensatingControl?.note ?? '';
+      const x = text(before.compensatingControl?.note);
+      const y = text(after.compensatingControl?.note);
       if (x !== y && !changes.some((c) => c.field === 'insecure.compensatingControl')) changes.push({ field: 'compensatingControl', before: x, after: y });
     }
     // An ignore's reason and end are decisions too (making an exception permanent is a
     // change an auditor looks for). Compared when both snapshots carry the field.
     if (before.ignore !== undefined && after.ignore !== undefined) {
       for (const [field, get] of [
-        ['ignore.reason', (s: SnapshotService) => s.ignore?.reason ?? ''],
-        ['ignore.until', (s: SnapshotService) => (s.ignore ? (s.ignore.until ?? 'never') : '')],
+        ['ignore.reason', (s: SnapshotService) => text(s.ignore?.reason)],
+        ['ignore.until', (s: SnapshotService) => (s.ignore ? (text(s.ignore.until) || 'never') : '')],
         ['ignore.rule', (s: SnapshotService) => (s.ignore?.rule == null ? '' : String(s.ignore.rule))],
       ] as const) {
         const x = get(before);
@@ -96,7 +108,7 @@ export function diffSnapshots(a: SealedSnapshot, b: SealedSnapshot): SnapshotDif
 /** Columns of `snapshot diff --format tsv`, a stable contract: add at the end, never rename. */
 export const DIFF_COLUMNS = ['kind', 'change', 'host', 'proto', 'port', 'field', 'before', 'after'] as const;
 
-const tsv = (s: string): string => s.replace(/[\t\r\n]/g, ' ');
+const tsv = (s: unknown): string => text(s).replace(/[\t\r\n]/g, ' ');
 
 export function diffTsv(d: SnapshotDiff): string {
   const rows: string[][] = [];

@@ -1,6 +1,7 @@
 /**
  * One entry for every export format, shared by the CLI and the contract
  * (`snapshots.export`). The report compares with the snapshot taken just before.
+ * A snapshot whose stored row no longer matches its seal is refused (SnapshotBroken).
  */
 import type { ExportFormat, SnapshotExport } from '../../shared/snapshots';
 import type { Db } from '../store/db';
@@ -9,12 +10,13 @@ import { diffSnapshots } from './diff';
 import { snapshotCsv, UTF8_BOM } from './export-csv';
 import { htmlToPdf } from './export-pdf';
 import { esc, renderReport } from './report-html';
-import { getSnapshot, previousOf } from './store';
+import { checkedPreviousOf, getSnapshot } from './store';
 import type { SealedSnapshot } from './types';
 
 export async function reportHtml(db: Db, id: number, nowMs = Date.now()): Promise<{ html: string; footer: string }> {
+  // Both checked against their seals: a broken snapshot, or a broken one to compare with, is refused.
   const { doc } = await getSnapshot(db, id);
-  const prev = await previousOf(db, id);
+  const prev = await checkedPreviousOf(db, id);
   // The seal chain's link: the snapshot just before, whatever its scope.
   const link = await db.get<{ id: number; canonical_json: string }>('snapPrev', [id]);
   const chainPrev = link ? { id: link.id, scope: (JSON.parse(link.canonical_json) as SealedSnapshot).snapshot.meta.scope } : null;
@@ -29,7 +31,12 @@ export interface ExportBytes {
   bytes: Buffer;
 }
 
-export async function exportSnapshot(db: Db, id: number, format: ExportFormat): Promise<ExportBytes> {
+export interface ExportOptions {
+  /** Stops a PDF export at once (Chromium is killed; PdfAborted). */
+  signal?: AbortSignal;
+}
+
+export async function exportSnapshot(db: Db, id: number, format: ExportFormat, o: ExportOptions = {}): Promise<ExportBytes> {
   const base = `portolan-snapshot-${id}`;
   switch (format) {
     case 'json': {
@@ -45,7 +52,7 @@ export async function exportSnapshot(db: Db, id: number, format: ExportFormat): 
       return { filename: `${base}.html`, mime: 'text/html; charset=utf-8', bytes: Buffer.from((await reportHtml(db, id)).html, 'utf8') };
     case 'pdf': {
       const { html, footer } = await reportHtml(db, id);
-      return { filename: `${base}.pdf`, mime: 'application/pdf', bytes: await htmlToPdf(html, { footer }) };
+      return { filename: `${base}.pdf`, mime: 'application/pdf', bytes: await htmlToPdf(html, { footer, signal: o.signal }) };
     }
   }
 }

@@ -22,8 +22,9 @@ function cut(v: string | null | undefined): string {
 }
 
 /** What a control's status means, in words an auditor reads without a legend. */
-const STATUS_TEXT: Record<'complete' | 'partial' | 'attention', string> = {
+const STATUS_TEXT: Record<'complete' | 'partial' | 'attention' | 'empty', string> = {
   complete: 'no gaps found',
+  empty: 'nothing in scope',
   partial: 'supporting evidence',
   attention: 'needs attention',
 };
@@ -91,6 +92,7 @@ ${tile(m.hosts, 'Hosts')}${tile(m.found, 'Services listening')}${tile(m.approved
 ${tile(m.insecure, 'Insecure', m.insecure ? 'bad' : 'ok')}${tile(m.flagged, 'Flagged', m.flagged ? 'bad' : '')}${tile(m.ignored, 'Ignored')}${tile(m.gone, 'Gone')}
 </div>
 <p>Evidence behind the inventory: ${doc.snapshot.sources.captures.length} packet capture(s), ${doc.snapshot.sources.scans.length} connect scan run(s), ${doc.snapshot.sources.imports.length} imported scanner report(s). Times are UTC (ISO 8601, offset shown).</p>
+${doc.snapshot.services.length === 0 ? '<p class="st-attention"><strong>Caution:</strong> this snapshot holds no service (sealed on purpose with <span class="mono">--allow-empty</span>): the controls below had nothing to judge, which is not evidence that nothing listens.</p>' : ''}
 ${controlSummary(controls)}
 </section>
 

@@ -48,7 +48,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.hostrow td { background: #eef2f7; font-weight: 700; border-top: 1.5px solid #b9c2ce; }
 .badge { display: inline-block; padding: 0 1.6mm; border-radius: 1mm; font-size: 7.8pt; font-weight: 700; letter-spacing: .03em; text-transform: uppercase; border: 1px solid currentColor; white-space: nowrap; }
 .s-approved { color: var(--ok); } .s-new { color: var(--warn); } .s-flagged { color: var(--bad); } .s-gone, .s-ignored { color: var(--muted); }
-.st-complete { color: var(--ok); } .st-partial { color: var(--accent); } .st-attention { color: var(--warn); }
+.st-complete { color: var(--ok); } .st-partial { color: var(--accent); } .st-attention { color: var(--warn); } .st-empty { color: var(--muted); }
 .control { border: 1px solid var(--rule); border-left: 4px solid var(--accent); border-radius: 1.5mm; padding: 3mm 4mm 1mm; margin: 0 0 4mm; }
 .control .head, .control h3, .control p { break-after: avoid; }
 .control.attention { border-left-color: var(--warn); }

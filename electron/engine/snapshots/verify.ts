@@ -6,9 +6,9 @@
  * does, as long as the database itself was not rewritten (docs/snapshots.md).
  */
 import ipaddr from 'ipaddr.js';
-import { hostKey } from '../inventory/hostkey';
+import { hostKey, normalizeHost } from '../inventory/hostkey';
 import { hashOf } from './canonical';
-import { parseScope } from './scope';
+import { inScope, parseScope } from './scope';
 import { rootOf } from './seal';
 import { CANONICALIZATION, FORMAT, FORMAT_VERSION, SEAL_ALGORITHM, serviceKey } from './types';
 
@@ -148,6 +148,7 @@ export function verifyDocument(doc: unknown): VerifyReport {
   }
   crossCheckHosts(snap.hosts, snap.services, itemProblems);
   for (const p of structureProblems(meta, snap.hosts, snap.services)) itemProblems.push(p);
+  for (const p of consistencyProblems(meta, snap.hosts, snap.services, src)) itemProblems.push(p);
   report.hosts = Array.isArray(snap.hosts) ? snap.hosts.length : 0;
   report.services = Array.isArray(snap.services) ? snap.services.length : 0;
 
@@ -185,6 +186,30 @@ const ISO = (v: unknown): boolean => {
 /** An address as an inventory writes it: IPv4 only as four decimal parts (not 167772175 or 0xa.0.0.1). */
 const ADDRESS = (v: string): boolean => (v.includes(':') ? ipaddr.IPv6.isValid(v) : ipaddr.IPv4.isValidFourPartDecimal(v));
 const COUNT = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const STRINGS = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+/** A MAC as the inventory keeps it: six lowercase hex octets joined by colons (build.ts keeps nothing else). */
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** The address as the inventory stores it (hostkey.ts normalizeHost), or the text itself when it is not one. */
+function canonicalText(v: string): string {
+  try {
+    return normalizeHost(v);
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * Written as Portolan writes addresses: IPv4 as a dotted quad, IPv6 lowercase and
+ * compressed (RFC 5952). The one other form is an IPv4-mapped address in its RFC 5952
+ * text (`::ffff:198.51.100.4`): an older database stored such sightings as they came, and
+ * snapshots of it seal them so (docs/snapshots.md), so it stays verifiable.
+ */
+function WRITTEN(v: string): boolean {
+  if (canonicalText(v) === v) return true;
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v);
+  return m !== null && ipaddr.IPv4.isValidFourPartDecimal(m[1]!);
+}
 
 /**
  * What no snapshot Portolan seals can hold, whatever the hashes say: another format or
@@ -214,7 +239,12 @@ function structureProblems(meta: unknown, hosts: unknown, services: unknown): Pr
   if (Array.isArray(hosts)) {
     for (const h of hosts) {
       if (!isObj(h) || typeof h.address !== 'string') continue; // named by compareItems
-      if (!ADDRESS(h.address)) bad(`host ${h.address}`, `host ${JSON.stringify(h.address)} is not an IP address as Portolan writes one`);
+      const where = `host ${h.address}`;
+      if (!ADDRESS(h.address)) bad(where, `host ${JSON.stringify(h.address)} is not an IP address as Portolan writes one`);
+      else if (!WRITTEN(h.address)) bad(where, `host ${JSON.stringify(h.address)} is not written as Portolan writes addresses (IPv6 lowercase and compressed, RFC 5952: ${JSON.stringify(canonicalText(h.address))})`);
+      if (!STRINGS(h.hostnames)) bad(where, `${where}: hostnames is not a list of names`);
+      if (!STRINGS(h.tags)) bad(where, `${where}: tags is not a list of names`);
+      if (!(h.mac === null || (typeof h.mac === 'string' && MAC.test(h.mac)))) bad(where, `${where}: mac ${JSON.stringify(h.mac)} is not a MAC address as Portolan writes one (aa:bb:cc:dd:ee:ff) or null`);
     }
   }
   if (Array.isArray(services)) {
@@ -223,6 +253,7 @@ function structureProblems(meta: unknown, hosts: unknown, services: unknown): Pr
       const where = `service ${serviceKey(s as { host: string; proto: string; port: number })}`;
       if (!(Number.isInteger(s.port) && s.port >= 0 && s.port <= 65535)) bad(where, `${where}: port ${s.port} is not 0-65535`);
       if (s.proto !== 'tcp' && s.proto !== 'udp') bad(where, `${where}: protocol ${JSON.stringify(s.proto)} is not tcp or udp`);
+      for (const k of ['service', 'banner'] as const) if (!(s[k] === null || typeof s[k] === 'string')) bad(where, `${where}: ${k} is ${JSON.stringify(s[k])}, not text or null`);
       if (!STATUSES.has(String(s.status))) bad(where, `${where}: status ${JSON.stringify(s.status)} is not one of ${[...STATUSES].join(', ')}`);
       if (!CONFIDENCES.has(String(s.confidence))) bad(where, `${where}: confidence ${JSON.stringify(s.confidence)} is not one of ${[...CONFIDENCES].join(', ')}`);
       for (const k of ['firstSeen', 'lastSeen', 'statusSince'] as const) if (!ISO(s[k])) bad(where, `${where}: ${k} is ${JSON.stringify(s[k])}, not an ISO 8601 time`);
@@ -235,6 +266,51 @@ function structureProblems(meta: unknown, hosts: unknown, services: unknown): Pr
         for (const e of s.sources) if (!isObj(e) || !COUNT(e.flows) || !COUNT(e.bytes)) bad(where, `${where}: a source's flows or bytes are not a count`);
       }
     }
+  }
+  return out;
+}
+
+/**
+ * What a snapshot Portolan seals holds together, checked across its sections: the scope
+ * is written normalised and every host is inside it; every evidence source a service
+ * cites is in the sources list; an approval has a justification (and an owner, when one
+ * is named, that is not blank); an ignore does not end before it began.
+ */
+function consistencyProblems(meta: unknown, hosts: unknown, services: unknown, sources: unknown): Problem[] {
+  const out: Problem[] = [];
+  const bad = (where: string, what: string): void => void out.push({ where, what });
+  let scope: ReturnType<typeof parseScope> | null = null;
+  if (isObj(meta) && typeof meta.scope === 'string') {
+    try {
+      scope = parseScope(meta.scope);
+    } catch {
+      scope = null; // named by structureProblems
+    }
+    if (scope && scope.text !== meta.scope) bad('meta', `meta.scope ${JSON.stringify(meta.scope)} is not written as Portolan writes it (${JSON.stringify(scope.text)})`);
+  }
+  if (scope && scope.kind !== 'all' && Array.isArray(hosts)) {
+    for (const h of hosts) {
+      if (!isObj(h) || typeof h.address !== 'string') continue;
+      const tags = STRINGS(h.tags) ? (h.tags as string[]) : [];
+      if (!inScope(scope, h.address, tags)) bad(`host ${h.address}`, `host ${h.address} is outside the snapshot's scope ${scope.text}`);
+    }
+  }
+  const listed = new Set<string>();
+  if (isObj(sources)) for (const k of ['captures', 'scans', 'imports']) if (Array.isArray(sources[k])) for (const x of sources[k] as unknown[]) if (isObj(x) && typeof x.id === 'string') listed.add(x.id);
+  if (!Array.isArray(services)) return out;
+  for (const s of services) {
+    if (!isObj(s) || typeof s.host !== 'string' || typeof s.proto !== 'string' || typeof s.port !== 'number') continue;
+    const where = `service ${serviceKey(s as { host: string; proto: string; port: number })}`;
+    if (isObj(sources) && Array.isArray(s.sources)) {
+      for (const e of s.sources) if (isObj(e) && !(typeof e.source === 'string' && listed.has(e.source))) bad(where, `${where}: its evidence source ${JSON.stringify(e.source)} is not in the snapshot's sources`);
+    }
+    const a = s.approval;
+    if (isObj(a)) {
+      if (!(typeof a.justification === 'string' && a.justification.trim() !== '')) bad(where, `${where}: approved without a justification`);
+      if (!(a.owner === null || (typeof a.owner === 'string' && a.owner.trim() !== ''))) bad(where, `${where}: the approval's owner is empty (Portolan writes null when none is named)`);
+    }
+    const ig = s.ignore;
+    if (isObj(ig) && ISO(ig.ignoredAt) && ISO(ig.until) && Date.parse(String(ig.until)) < Date.parse(String(ig.ignoredAt))) bad(where, `${where}: ignored until ${String(ig.until)}, before it was ignored (${String(ig.ignoredAt)})`);
   }
   return out;
 }

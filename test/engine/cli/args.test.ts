@@ -139,10 +139,15 @@ describe('snapshot save --scope', () => {
   });
 
   it('a well-formed scope that matches nothing is not a usage error', () => {
+    // A database that exists but holds no service (save refuses a path with no database).
+    expect(portolan(['rules', 'gone-after', '30', '--db', dbFile('scope')]).code).toBe(0);
     const r = portolan(['snapshot', 'save', '--scope', '10.99.0.0/16', '--db', dbFile('scope')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^portolan: error: /);
-    expect(portolan(['snapshot', 'save', '--scope', 'all', '--db', dbFile('scope')]).code).toBe(0);
+    expect(r.stderr).toMatch(/^portolan: error: .*matches no host/);
+    const all = portolan(['snapshot', 'save', '--scope', 'all', '--db', dbFile('scope')]);
+    expect(all.code).toBe(1);
+    expect(all.stderr).toMatch(/nothing to seal/);
+    expect(portolan(['snapshot', 'save', '--scope', 'all', '--allow-empty', '--db', dbFile('scope')]).code).toBe(0);
   });
 });
 

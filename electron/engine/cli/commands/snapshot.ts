@@ -7,20 +7,22 @@
 import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { ExportFormat } from '../../../shared/snapshots';
+import { ExportFormat, SnapshotTake } from '../../../shared/snapshots';
 import { Engine } from '../../engine';
 import { metricsOf } from '../../snapshots/controls';
 import { diffSnapshots, diffTsv } from '../../snapshots/diff';
 import { exportSnapshot } from '../../snapshots/exports';
+import { PdfAborted } from '../../snapshots/export-pdf';
 import { parseScope, ScopeError } from '../../snapshots/scope';
-import { getSnapshot, listSnapshots, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
+import { EmptySnapshot, getSnapshot, listSnapshots, readSnapshot, SnapshotNotFound, getRow, takeSnapshot, verifyAgainstDb } from '../../snapshots/store';
 import type { SealedSnapshot } from '../../snapshots/types';
 import { parseSealedText, verifyDocument, verifyText, type Problem } from '../../snapshots/verify';
 import { appendAll, dbPath, oneLine, openEngine, outputTarget, parseCommandLine, readRegularText, UsageError } from '../common';
 import { columnWidths } from '../format';
 
-export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--db PATH]
+export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME] [--scope all|CIDR|tag:NAME] [--allow-empty] [--db PATH]
       Freeze and seal the inventory (SHA-256, chained to the previous snapshot); prints the id.
+      An inventory or scope with no service is refused unless --allow-empty.
   portolan snapshot list [--format table|tsv|json] [--db PATH]
   portolan snapshot show ID [--format text|json] [--db PATH]
   portolan snapshot export ID --format csv|json|html|pdf --out FILE [--db PATH]
@@ -32,6 +34,22 @@ export const SNAPSHOT_HELP = `  portolan snapshot save [--note TEXT] [--by NAME]
 
 const out = (s: string): boolean => process.stdout.write(s);
 const count = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** One subcommand's lines of SNAPSHOT_HELP (its synopsis and the indented lines under it). */
+function usageOf(sub: string): string {
+  const lines = SNAPSHOT_HELP.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`  portolan snapshot ${sub} `));
+  if (at < 0) return SNAPSHOT_HELP;
+  let end = at + 1;
+  while (end < lines.length && lines[end]!.startsWith('      ')) end++;
+  return lines.slice(at, end).join('\n');
+}
+
+/** Exactly one positional (an id): a second one is a mistake, not something to ignore. */
+function oneId(positionals: string[], sub: string): number {
+  if (positionals.length > 1) throw new UsageError(`${sub} takes one snapshot ID, got ${positionals.length} arguments (${positionals.map((p) => JSON.stringify(p)).join(' ')})`);
+  return snapshotId(positionals[0]);
+}
 
 async function withEngine<T>(db: string | undefined, fn: (e: Engine) => Promise<T>, mode: 'read' | 'write' = 'read'): Promise<T> {
   const engine = await openEngine(db, mode);
@@ -62,10 +80,30 @@ function checkScope(scope: string): void {
   }
 }
 
+/**
+ * `--db PATH` (or $PORTOLAN_DB) naming no database is refused as the reading commands
+ * refuse it (opened in read mode: a mistyped path is not an empty inventory, and must
+ * not become a new database holding an empty snapshot). A writable database is opened as
+ * every command opens it; a read-only one fails at the first write, saying so.
+ */
 async function save(args: string[]): Promise<number> {
-  const { values } = parseCommandLine({ args, options: { db: { type: 'string' }, note: { type: 'string', default: '' }, by: { type: 'string', default: '' }, scope: { type: 'string', default: 'all' } } });
-  checkScope(values.scope);
-  const r = await withEngine(values.db, (e) => takeSnapshot(e.db, { note: values.note, by: values.by, scope: values.scope }), 'write');
+  const { values } = parseCommandLine({
+    args,
+    options: { db: { type: 'string' }, note: { type: 'string', default: '' }, by: { type: 'string' }, scope: { type: 'string', default: 'all' }, 'allow-empty': { type: 'boolean', default: false } },
+  });
+  if (values.by !== undefined && values.by.trim() === '') throw new UsageError('--by needs a name (leave it out for the login name)');
+  // The contract's own limits (the window's form and the WebSocket path use the same schema).
+  const input = SnapshotTake.parse({ note: values.note, by: values.by ?? '', scope: values.scope });
+  checkScope(input.scope);
+  const r = await withEngine(
+    values.db,
+    (e) =>
+      takeSnapshot(e.db, { note: input.note, by: input.by, scope: input.scope, allowEmpty: values['allow-empty'] }).catch((err: unknown) => {
+        if (err instanceof EmptySnapshot) throw new Error(`${err.message}; give --allow-empty to seal an empty snapshot on purpose`);
+        throw err;
+      }),
+    'read',
+  );
   out(`${r.id}\n`);
   process.stderr.write(`snapshot ${r.id} sealed: sha256 ${r.sha256} (${count(r.doc.snapshot.hosts.length, 'host')}, ${count(r.doc.snapshot.services.length, 'service')})\n`);
   return 0;
@@ -91,10 +129,11 @@ async function list(args: string[]): Promise<number> {
 
 async function show(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'text' } } });
-  const id = snapshotId(positionals[0]);
+  const id = oneId(positionals, 'show');
   if (!['text', 'json'].includes(values.format)) throw new UsageError('--format must be text or json');
   return withEngine(values.db, async (e) => {
-    const { doc } = await getSnapshot(e.db, id);
+    // Unchecked: show is where a broken snapshot's problems are read.
+    const { doc } = await readSnapshot(e.db, id);
     const entry = (await listSnapshots(e.db)).find((s) => s.id === id);
     if (values.format === 'json') return out(JSON.stringify({ ...entry, metrics: metricsOf(doc) }, null, 2) + '\n'), 0;
     const m = metricsOf(doc);
@@ -120,29 +159,58 @@ async function show(args: string[]): Promise<number> {
 
 async function exportCmd(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } } });
-  const id = snapshotId(positionals[0]);
+  const id = oneId(positionals, 'export');
   const format = ExportFormat.safeParse(values.format);
   if (!format.success) throw new UsageError(`--format must be one of ${ExportFormat.options.join(', ')}`);
   if (!values.out) throw new UsageError('--out FILE is required (- for standard output)');
   // Checked before the export is built: a device, pipe, folder or the database is refused up front.
   const target = values.out === '-' ? '-' : outputTarget(values.out, dbPath(values.db));
-  const e = await withEngine(values.db, (en) => exportSnapshot(en.db, id, format.data));
-  if (target === '-') {
-    process.stdout.write(e.bytes);
+  // Ctrl-C / SIGTERM stop the export at once (a PDF's Chromium is killed) and leave no
+  // file behind, exiting 130 / 143 as an interrupted ingest or scan does.
+  const stop = new AbortController();
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupted ??= sig;
+    stop.abort(sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let tmp: string | null = null;
+  try {
+    const e = await withEngine(values.db, (en) => exportSnapshot(en.db, id, format.data, { signal: stop.signal }));
+    if (interrupted) return stopped(interrupted);
+    if (target === '-') {
+      process.stdout.write(e.bytes);
+      return 0;
+    }
+    // Written beside the target, then renamed: a failure never leaves half a file.
+    tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+    await writeFile(tmp, e.bytes, { flag: 'wx' });
+    if (interrupted) return stopped(interrupted);
+    await rename(tmp, target);
+    tmp = null;
+    process.stderr.write(`wrote ${values.out} (${e.bytes.length} bytes)\n`);
     return 0;
-  }
-  // Written beside the target, then renamed: a failure never leaves half a file.
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  await writeFile(tmp, e.bytes, { flag: 'wx' });
-  await rename(tmp, target).catch(async (err: unknown) => {
-    await rm(tmp, { force: true });
+  } catch (err) {
+    if (interrupted || err instanceof PdfAborted) return stopped(interrupted ?? 'SIGINT');
     throw err;
-  });
-  process.stderr.write(`wrote ${values.out} (${e.bytes.length} bytes)\n`);
-  return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (tmp) await rm(tmp, { force: true });
+  }
 }
 
-/** A diff operand: a snapshot id in the database, or an exported JSON file (verified first). */
+/** An export stopped by a signal: one line, nothing written, 130 (SIGINT) or 143 (SIGTERM). */
+function stopped(sig: NodeJS.Signals): number {
+  process.stderr.write(`portolan: error: export interrupted (${sig}): nothing was written\n`);
+  return sig === 'SIGTERM' ? 143 : 130;
+}
+
+/**
+ * A diff operand: a snapshot id in the database (its stored seal checked first: a broken
+ * one is refused, SnapshotBroken), or an exported JSON file (verified first).
+ */
 async function operand(arg: string, engine: () => Promise<Engine>): Promise<SealedSnapshot> {
   if (/^\d+$/.test(arg)) return (await getSnapshot((await engine()).db, Number(arg))).doc;
   const text = await readRegularText(arg);
@@ -168,8 +236,7 @@ async function diff(args: string[]): Promise<number> {
     out(values.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : diffTsv(d));
     return d.same ? 0 : 1;
   } catch (err) {
-    process.stderr.write(`portolan: error: ${oneLine((err as Error).message)}\n`);
-    return 2;
+    return failed(err, 'diff');
   } finally {
     if (engine) await (engine as Engine).close();
   }
@@ -178,7 +245,7 @@ async function diff(args: string[]): Promise<number> {
 /**
  * Why a file is not an exported snapshot at all (an error, exit 2), or null when it is
  * one, intact or not (verify's findings, exit 1): empty, not JSON (a cut-off file), or
- * JSON that is not an object with "snapshot" or "seal".
+ * JSON that is not an object with a "snapshot" or "seal" object.
  */
 function notASnapshot(text: string): string | null {
   const body = text.replace(/^\uFEFF/, '');
@@ -191,6 +258,11 @@ function notASnapshot(text: string): string | null {
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return `JSON ${doc === null ? 'null' : Array.isArray(doc) ? 'array' : typeof doc}, not a sealed document`;
   if (!('snapshot' in doc) && !('seal' in doc)) return 'a JSON object without "snapshot" or "seal"';
+  // A snapshot with one section cut out is an altered snapshot (exit 1); one whose
+  // sections are not objects at all ({"snapshot":1,"seal":1}) is not a snapshot.
+  const section = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const o = doc as Record<string, unknown>;
+  if (!section(o.snapshot) && !section(o.seal)) return 'neither "snapshot" nor "seal" is a JSON object';
   return null;
 }
 
@@ -204,13 +276,24 @@ async function verify(args: string[]): Promise<number> {
     if (notSnapshot) throw new Error(`${positionals[0]!}: not an exported snapshot (${notSnapshot})`);
     const report = verifyText(text);
     const problems: Problem[] = [...report.problems];
+    let notInDb = false;
     if (values.db !== undefined) {
       // Checking against a database that is not there is an error, not a finding.
       if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
-      appendAll(problems, await withEngine(values.db, (e) => verifyAgainstDb(e.db, report)));
+      appendAll(
+        problems,
+        await withEngine(values.db, async (e) => {
+          // An intact file whose snapshot the database does not hold was not altered: it
+          // comes from another database (or this one lost it). Said as such, not "ALTERED".
+          notInDb = report.ok && report.id !== null && (await getRow(e.db, report.id).then(() => false, (err: unknown) => (err instanceof SnapshotNotFound ? true : Promise.reject(err))));
+          return verifyAgainstDb(e.db, report);
+        }),
+      );
     }
     const ok = problems.length === 0;
     if (values.format === 'json') out(JSON.stringify({ ...report, ok, problems }, null, 2) + '\n');
+    else if (notInDb)
+      out(`NOT IN DATABASE: ${positionals[0]} verifies on its own (snapshot ${report.id}, seal ${report.sha256}), but the database ${values.db} has no snapshot ${report.id}: it comes from another database, or this one lost it\n`);
     else if (ok) out(`OK: snapshot ${report.id} taken ${report.takenAt}, ${count(report.hosts, 'host')}, ${count(report.services, 'service')}, seal ${report.sha256}${values.db !== undefined ? ', matches the database and its chain' : ''}\n`);
     else {
       out(`ALTERED: ${positionals[0]} (snapshot ${report.id ?? '?'}) — ${count(problems.length, 'problem')}:\n`);
@@ -218,9 +301,20 @@ async function verify(args: string[]): Promise<number> {
     }
     return ok ? 0 : 1;
   } catch (err) {
-    process.stderr.write(`portolan: error: ${oneLine((err as Error).message)}\n`);
-    return 2;
+    return failed(err, 'verify');
   }
+}
+
+/**
+ * diff and verify keep exit 1 for their answer (different, altered), so every failure is
+ * 2; a wrong command line says so and prints the subcommand's usage, as main does.
+ */
+function failed(err: unknown, sub: string): number {
+  const e = err as Error;
+  const usage = e instanceof UsageError || e.name === 'ZodError';
+  process.stderr.write(`portolan: ${usage ? 'usage' : 'error'}: ${oneLine(e.message)}\n`);
+  if (usage) process.stderr.write(`Usage:\n${usageOf(sub)}\n`);
+  return 2;
 }
 
 const SUB: Record<string, (args: string[]) => Promise<number>> = { save, list, show, export: exportCmd, diff, verify };
