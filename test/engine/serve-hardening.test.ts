@@ -213,6 +213,9 @@ describe('serve: request targets and headers that do not parse', () => {
       expect(status(await raw(served.port, get(path))), path).toBe(400);
     }
     expect(status(await raw(served.port, get('//[', 'evil')))).toBe(421);
+    // Two Host headers (the first this server's): Node would keep the first; refused.
+    expect(status(await raw(served.port, get('/', host, 'Host: evil.example\r\n')))).toBe(421);
+    expect(status(await raw(served.port, get('/', host)))).not.toBe(421);
     expect(status(await raw(served.port, get('/%')))).toBe(400);
     expect(status(await raw(served.port, get('/%00')))).toBe(400);
     expect(status(await raw(served.port, get('/api/ws', host, `x-portolan-token: ${served.token}\r\nx-portolan-token: ${served.token}\r\n`)))).toBe(401);
@@ -223,6 +226,8 @@ describe('serve: request targets and headers that do not parse', () => {
     expect(status(await raw(served.port, post('/api/upload', `Content-Length: ${4 * 1024 ** 3 + 1}\r\n`)))).toBe(413);
     expect(status(await raw(served.port, post('/api/upload', 'Content-Length: -1\r\n')))).toBe(400);
     expect(status(await raw(served.port, post('/api/upload', 'Content-Length: 1\r\nContent-Length: 2\r\n')))).toBe(400);
+    // A second Origin (another site's) behind this server's own: refused.
+    expect(status(await raw(served.port, post('/api/upload?name=x', 'Origin: http://evil.example\r\nContent-Length: 1\r\n')))).toBe(403);
     expect(status(await raw(served.port, get('/', host, 'Bad Header\r\n')))).toBe(400);
     expect(await callOnce(served)).toMatchObject({ ok: true, value: { name: 'Portolan' } });
   });

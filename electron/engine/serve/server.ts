@@ -174,11 +174,21 @@ export async function serve(engine: Engine, opts: ServeOptions = {}): Promise<Se
     let port = 0;
 
     const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
-    const hostOk = (req: IncomingMessage): boolean => typeof req.headers.host === 'string' && allowedHosts().includes(req.headers.host);
+    /**
+     * Node keeps the first of repeated Host or Origin headers and drops the rest; a request
+     * naming two is not one a browser sends, and a proxy in between might read the other
+     * one, so it is refused rather than judged by its first.
+     */
+    const once = (req: IncomingMessage, name: string): boolean => {
+      let n = 0;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === name) n++;
+      return n === 1;
+    };
+    const hostOk = (req: IncomingMessage): boolean => typeof req.headers.host === 'string' && once(req, 'host') && allowedHosts().includes(req.headers.host);
     /** Browsers send Origin on WebSocket and POST; it must be this server. */
     const originOk = (req: IncomingMessage): boolean => {
       const o = req.headers.origin;
-      return typeof o === 'string' && allowedHosts().some((h) => o === `http://${h}`);
+      return typeof o === 'string' && once(req, 'origin') && allowedHosts().some((h) => o === `http://${h}`);
     };
     const tokenHeader = (req: IncomingMessage): string | undefined => {
       const v = req.headers[TOKEN_HEADER];
