@@ -87,7 +87,10 @@ export async function importOne(db: Db, path: string, jobId: string | null, now 
   // was edited) is taken as of now: a closed port dated 2030 would outrank every real
   // sighting until then and keep a service gone.
   let future = 0;
+  // A host with no time of its own, in a run without a start, has nothing better than now.
+  let undated = 0;
   for (const h of report.hosts) {
+    if (h.timeMs === null && report.startMs === null && h.ports.some((p) => p.state === 'open' || p.state === 'closed')) undated++;
     let t = h.timeMs ?? fallback;
     if (t > now) {
       future++;
@@ -99,6 +102,7 @@ export async function importOne(db: Db, path: string, jobId: string | null, now 
       } else if (p.state === 'closed') closed.push([h.address, p.proto, p.port, p.reason, t]);
     }
   }
+  if (undated) report.warnings.push(`${undated} ${undated === 1 ? 'host has' : 'hosts have'} no scan time (no starttime or endtime, and the run no start): first and last seen recorded as the import time`);
   if (future) report.warnings.push(`${future} ${future === 1 ? 'host is' : 'hosts are'} dated after this computer's clock (the scanner's clock was wrong?); recorded as of the import`);
   return db.tx(async () => {
     const importId = (

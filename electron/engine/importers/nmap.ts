@@ -22,6 +22,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import ipaddr from 'ipaddr.js';
 import type { Proto } from '../../shared/model';
 import { normalizeHost } from '../inventory/hostkey';
+import { MarkupError, prescan } from './prescan';
 
 export class ImportFormatError extends Error {
   override name = 'ImportFormatError';
@@ -80,6 +81,18 @@ const parser = new XMLParser({
   processEntities: { enabled: true, maxEntityCount: 10, maxEntitySize: 256, maxTotalExpansions: 1000, maxExpandedLength: 100_000 },
 });
 
+/** Whether the parser expands `&name;` (the XML five, the HTML names), asked once per name. */
+const expandable = new Map<string, boolean>();
+function expands(name: string): boolean {
+  let known = expandable.get(name);
+  if (known === undefined) {
+    const probe = parser.parse(`<a b="&${name};"/>`) as { a?: { b?: unknown } };
+    known = probe.a?.b !== `&${name};`;
+    if (expandable.size < 1000) expandable.set(name, known);
+  }
+  return known;
+}
+
 function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
 }
@@ -98,7 +111,7 @@ function unixMs(v: unknown): number | null {
 
 function printable(s: string | null, max = 200): string | null {
   if (!s) return null;
-  const t = [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').trim();
+  const t = s.replace(/[\x00-\x1f\x7f]/g, ' ').trim();
   return t ? t.slice(0, max) : null;
 }
 
@@ -128,6 +141,28 @@ export function rootName(text: string): string | null {
   return /^<([A-Za-z_][\w.-]*)/.exec(rest)?.[1] ?? null;
 }
 
+/**
+ * <host> elements anywhere but directly in <nmaprun> (a <host> inside a <host>): nmap
+ * never writes them, so they are counted and skipped, not read as hosts. Walked with a
+ * stack, not recursion: the depth is the file's to choose.
+ */
+function nestedHosts(run: Node): number {
+  let n = 0;
+  // The top-level hosts themselves, so that a "host" key inside one is seen.
+  const stack: unknown[] = Object.entries(run).flatMap(([k, v]) => (k === 'host' ? arr(v) : [v]));
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) for (const c of v) stack.push(c);
+    else if (v && typeof v === 'object') {
+      for (const [k, c] of Object.entries(v)) {
+        if (k === 'host') n += arr(c).length;
+        stack.push(c);
+      }
+    }
+  }
+  return n;
+}
+
 /** "ports with …" → "port with …", "IPv6 addresses …" → "IPv6 address …": the first plural noun made singular. */
 function singular(plural: string): string {
   return plural.replace(/\b(address|host|port)(es|s)\b/, '$1');
@@ -138,11 +173,19 @@ export function parseReport(raw: string): ParsedReport {
   if (!head.startsWith('<')) throw new ImportFormatError('not XML (an nmap or masscan report made with -oX is expected)');
   const root = rootName(raw.slice(0, 1 << 16));
   if (root !== null && root !== 'nmaprun') throw new ImportFormatError(`not an nmap or masscan XML report (the root element is <${root.slice(0, 40)}>, not <nmaprun>)`);
+  // Oversized fields and a DTD of the file's own are refused before the validator (whose
+  // memory grows ~40x with one long attribute) and the parser (which would expand them).
+  try {
+    prescan(raw, expands);
+  } catch (err) {
+    if (err instanceof MarkupError) throw new ImportFormatError(err.message);
+    throw err;
+  }
   // A whole document is taken as it is; only one that does not validate and lacks its
   // closing </nmaprun> is treated as cut off.
   const whole = XMLValidator.validate(raw) === true;
   const { text, complete } = whole ? { text: raw, complete: true } : repairTruncated(raw);
-  const valid = XMLValidator.validate(text);
+  const valid = whole || XMLValidator.validate(text);
   if (valid !== true) throw new ImportFormatError(`broken XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
   let doc: Node;
   try {
@@ -167,10 +210,16 @@ export function parseReport(raw: string): ParsedReport {
   const counts = new Map<string, { n: number; one: string }>();
   const count = (k: string, n = 1, one = singular(k)) => counts.set(k, { n: (counts.get(k)?.n ?? 0) + n, one });
 
+  const nested = nestedHosts(run);
+  if (nested) count('hosts nested inside another element (a <host> in a <host>; nmap writes every <host> directly in <nmaprun>), skipped', nested);
   const byAddr = new Map<string, ParsedHost>();
   for (const h of arr(run.host)) {
     const addrs = arr(h.address);
+    const isIp = (a: Node) => str(a.addrtype) === 'ipv4' || str(a.addrtype) === 'ipv6' || str(a.addrtype) === null;
     const pick = addrs.find((a) => str(a.addrtype) === 'ipv4' || str(a.addrtype) === null) ?? addrs.find((a) => str(a.addrtype) === 'ipv6');
+    // nmap writes one IP address per host (beside a MAC); a second one is not read as
+    // another host (its ports are the first one's), but it is said.
+    const otherIps = new Set(addrs.filter(isIp).map((a) => str(a.addr))).size > 1;
     const macText = str(addrs.find((a) => str(a.addrtype) === 'mac')?.addr)?.toLowerCase() ?? null;
     let address: string;
     // A link-local IPv6 address may carry its zone (fe80::1%eth0): the scanning machine's
@@ -189,6 +238,7 @@ export function parseReport(raw: string): ParsedReport {
       else count('hosts without a usable IP address, skipped');
       continue;
     }
+    if (otherIps) count('hosts with more than one IP address (nmap writes one per host): stored under the first IPv4 address (else IPv6), the other addresses not stored');
     const hostnames: string[] = [];
     for (const hn of arr(h.hostnames).flatMap((x) => arr(x.hostname))) {
       const n = str(hn.name);
