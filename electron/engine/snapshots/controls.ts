@@ -160,7 +160,7 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       requirement: 'The baseline configuration includes the logical network accessible ports; changes are monitored at least every 35 days (R2.1).',
       status: judged(prevAgeDays === null || prevAgeDays <= 35 ? 'complete' : 'attention'),
       findings: [
-        `This snapshot is a baseline of ${plural(m.found, 'listening port')} on ${plural(m.hosts, 'host')}, sealed and chained to the previous snapshot.`,
+        `This snapshot is a baseline of ${plural(m.found, 'listening port')} on ${plural(m.hosts, 'host')}, sealed${prevAgeDays === null ? '' : ' and chained to the previous snapshot'}.`,
         prevAgeDays === null ? 'No earlier snapshot: this is the first baseline.' : `Previous snapshot taken ${prevAgeDays} days earlier${prevAgeDays > 35 ? ' — more than the 35 days R2.1 allows between checks' : ''}.`,
       ],
       items: [],

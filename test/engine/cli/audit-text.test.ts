@@ -83,11 +83,20 @@ describe('recorded text and names', () => {
     expect(JSON.parse(portolan(['rules', 'list', '--db', db, '--json']).stdout).rules).toEqual([]);
   });
 
-  it('a bulk approval that takes in insecure protocols says how many', () => {
+  it('a bulk approval that takes in insecure protocols without a compensating control says how many', () => {
+    // ftp has its control recorded already; telnet has none.
+    expect(portolan(['control', '192.0.2.50:21/tcp', '--note', 'reachable only from the jump host, FW rule 88', '--db', db]).code).toBe(0);
     const r = portolan(['review', '--db', db, '--status', 'new', '--approve', '--reason', 'legacy line', '--owner', 'ops']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^approve: 2 changed/);
-    expect(r.stderr).toBe("portolan: note: 2 approved services use insecure protocols: record each one's compensating control (portolan control HOST:PORT/PROTO --note TEXT; PCI DSS 1.2.6)\n");
+    expect(r.stderr).toBe('portolan: note: 1 approved service uses an insecure protocol with no compensating control recorded: record it (portolan control HOST:PORT/PROTO --note TEXT; PCI DSS 1.2.6)\n');
+  });
+
+  it('tags: a tag is shown as stored, and an address not in the inventory is tagged with a warning', () => {
+    expect(portolan(['tags', 'add', 'CDE', '192.0.2.50', '--db', db])).toMatchObject({ code: 0, stdout: 'tagged 1 of 1 host (CDE)\n', stderr: '' });
+    const typo = portolan(['tags', 'add', 'cde', '192.0.2.5', '--db', db]);
+    expect(typo).toMatchObject({ code: 0, stdout: 'tagged 1 of 1 host (CDE)\n' });
+    expect(typo.stderr).toBe('portolan: warning: not in the inventory (yet): 192.0.2.5; tagged anyway, in the scope once seen (check for a typo)\n');
   });
 });
 

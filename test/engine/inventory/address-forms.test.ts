@@ -164,11 +164,11 @@ describe('the CLI', () => {
 
   it('treats tags differing in case as one, and counts hosts, not rows', () => {
     expect(run('tags', 'add', 'CDE', '198.51.100.4').stdout).toBe('tagged 1 of 1 host (CDE)\n');
-    expect(run('tags', 'add', 'cde', '198.51.100.4', '198.51.100.8', '198.51.100.8/32').stdout).toBe('tagged 1 of 2 hosts (cde)\n');
+    expect(run('tags', 'add', 'cde', '198.51.100.4', '198.51.100.8', '198.51.100.8/32').stdout).toBe('tagged 1 of 2 hosts (CDE)\n');
     const cde = parseTsv(run('tags', 'list', '--format', 'tsv').stdout).filter((r) => r.tag!.toLowerCase() === 'cde');
     expect(cde.map((r) => `${r.host} ${r.tag}`)).toEqual(['198.51.100.4 CDE', '198.51.100.8 CDE']);
     expect(run('tags', 'remove', 'CDE', '198.51.100.4').stdout).toBe('untagged 1 of 1 host (CDE)\n');
-    expect(run('tags', 'remove', 'cde', '198.51.100.4', '198.51.100.8').stdout).toBe('untagged 1 of 2 hosts (cde)\n');
+    expect(run('tags', 'remove', 'cde', '198.51.100.4', '198.51.100.8').stdout).toBe('untagged 1 of 2 hosts (CDE)\n');
   });
 
   it('skips an imported host whose IPv4 address is not a dotted quad, with a warning', () => {

@@ -403,6 +403,11 @@ describe('exports', () => {
     for (const c of ['PCI DSS v4.0 1.2.5', 'PCI DSS v4.0 1.2.6', 'PCI DSS v4.0 2.2.4', 'PCI DSS v4.0 11.3.1', 'NERC CIP-007-6 R1.1', 'NERC CIP-010-4 R1.1.4', 'CIS Controls v8 4.8']) expect(html).toContain(c);
     expect(html).toContain(r.sha256);
     expect(html).toContain('Compared with snapshot #1');
+    expect(html).toContain('sealed and chained to the previous snapshot.');
+    // The first snapshot is a baseline with nothing before it: it claims no chain link.
+    const first = (await reportHtml(db, 1, NOW)).html;
+    expect(first).toContain('No earlier snapshot: this is the first baseline.');
+    expect(first).not.toContain('chained to the previous snapshot');
     const { doc } = await getSnapshot(db, r.id);
     expect(doc.seal.sha256).toBe(r.sha256);
   });

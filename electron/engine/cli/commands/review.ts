@@ -149,8 +149,8 @@ export async function cmdReview(args: string[]): Promise<number> {
     else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped - refused.length} unchanged${refused.length ? `, ${refused.length} refused` : ''} (by ${engine.inventory.actor})\n`);
     // Approving insecure protocols in bulk is allowed, but never unnoticed (PCI DSS 1.2.6).
     if (act === 'approve' && r.ids.length && !values.json) {
-      const insecure = (await engine.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM services WHERE insecure IS NOT NULL AND id IN (SELECT value FROM json_each(?))', [JSON.stringify(r.ids)]))[0]?.n ?? 0;
-      if (insecure) process.stderr.write(`portolan: note: ${counted(insecure, 'approved service')} ${insecure === 1 ? 'uses an insecure protocol' : 'use insecure protocols'}: record each one's compensating control (portolan control HOST:PORT/PROTO --note TEXT; PCI DSS 1.2.6)\n`);
+      const insecure = (await engine.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM services WHERE insecure IS NOT NULL AND COALESCE(compensating_control, '') = '' AND id IN (SELECT value FROM json_each(?))", [JSON.stringify(r.ids)]))[0]?.n ?? 0;
+      if (insecure) process.stderr.write(`portolan: note: ${counted(insecure, 'approved service')} ${insecure === 1 ? 'uses an insecure protocol' : 'use insecure protocols'} with no compensating control recorded: record it (portolan control HOST:PORT/PROTO --note TEXT; PCI DSS 1.2.6)\n`);
     }
     if (refused.length) {
       for (const id of refused) {

@@ -32,8 +32,17 @@ export async function cmdTags(args: string[]): Promise<number> {
       process.stderr.write('portolan: error: no inventory host in the blocks given\n');
       return 1;
     }
+    // The tag as stored: a tag keeps its first spelling (`cde` after `CDE` is `CDE`).
+    const stored = (await listTags(engine.db)).find((r) => r.tag.toLowerCase() === tag!.trim().toLowerCase())?.tag ?? tag!.trim();
     const n = sub === 'add' ? await addTag(engine.db, tag!, hosts, defaultActor()) : await removeTag(engine.db, tag!, hosts);
-    process.stdout.write(`${sub === 'add' ? 'tagged' : 'untagged'} ${n} of ${hosts.length} host${hosts.length === 1 ? '' : 's'} (${tag!.trim()})\n`);
+    process.stdout.write(`${sub === 'add' ? 'tagged' : 'untagged'} ${n} of ${hosts.length} host${hosts.length === 1 ? '' : 's'} (${stored})\n`);
+    if (sub === 'add') {
+      // An address is tagged before it is ever seen (a scope set up ahead), but a typo tags
+      // nothing real and a tag:NAME snapshot would quietly leave the real host out: say so.
+      const unseen: string[] = [];
+      for (const h of hosts) if (!(await engine.db.query<{ n: number }>('SELECT 1 AS n FROM services WHERE host = ? LIMIT 1', [h])).length) unseen.push(h);
+      if (unseen.length) process.stderr.write(`portolan: warning: not in the inventory (yet): ${unseen.slice(0, 5).join(', ')}${unseen.length > 5 ? ` and ${unseen.length - 5} more` : ''}; tagged anyway, in the scope once seen (check for a typo)\n`);
+    }
     return 0;
   } catch (err) {
     if (err instanceof TagError) throw new UsageError(err.message);
