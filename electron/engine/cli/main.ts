@@ -31,7 +31,8 @@ const SERVICES_HELP = `  portolan services [--db PATH]
                     [--status new|approved|flagged|gone|ignored|all|listening]
                     [--since ISO|DURATION] [--host A] [--subnet CIDR] [--port N]
                     [--proto P] [--insecure] [--format table|tsv|csv|json|jsonl]
-      List the inventory (one row per host, proto, port). --since: first stored since;
+      List the inventory (one row per host, proto, port). --since: when Portolan first
+      stored it (first_stored), not the packet time shown as FIRST SEEN;
       --status listening: every status but gone.`;
 
 const TAGS_HELP = `  portolan tags add|remove TAG HOST|CIDR... | portolan tags list [--format table|tsv|json]

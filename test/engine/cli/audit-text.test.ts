@@ -122,3 +122,16 @@ describe('file problems in words', () => {
     expect([r.status, r.stdout, r.stderr]).toEqual([1, '', `portolan: error: ${xml}: permission denied\n`]);
   });
 });
+
+describe('approving again', () => {
+  it('says which justification and owner it replaces; the history keeps both', () => {
+    const svc = '192.0.2.50:443/tcp';
+    expect(portolan(['review', '--db', db, svc, '--reopen', '--reason', 'redo']).code).toBe(0);
+    expect(portolan(['review', '--db', db, svc, '--approve', '--reason', 'mail relay, CHG-101', '--owner', 'mail team']).stderr).toBe('');
+    const again = portolan(['review', '--db', db, svc, '--approve', '--reason', 'x', '--owner', 'y']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe(`portolan: note: ${svc}: replaces the earlier approval ("mail relay, CHG-101", owner "mail team"); the history keeps it\n`);
+    const h = JSON.parse(portolan(['review', '--db', db, svc, '--history', '--json']).stdout) as { events: Array<{ action: string; reason: string }> };
+    expect(h.events.filter((e) => e.action === 'approve').map((e) => e.reason)).toEqual(['mail relay, CHG-101', 'x']);
+  });
+});

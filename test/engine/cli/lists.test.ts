@@ -99,5 +99,9 @@ describe('captures, scans, and the capture id of ingest', () => {
     expect(rows[0]).toMatchObject({ id: '1', status: 'complete', source_addr: '127.0.0.1', targets: '127.0.0.1', ports: String(port), probes: '1', open: '1', probes_planned: '1' });
     expect(parseTsv(run('services', '--format', 'tsv').stdout).find((s) => s.port === String(port))?.sources).toBe('scan:1');
     expect(run('scans').stdout).toMatch(/^ID\s+STARTED AT/);
+    // Several targets share one cell, space-separated (they were a literal \n).
+    expect(run('scan', '127.0.0.1', '127.0.0.2', '--ports', String(port)).code).toBe(0);
+    expect(parseTsv(run('scans', '--format', 'tsv').stdout)[1]).toMatchObject({ id: '2', targets: '127.0.0.1 127.0.0.2' });
+    expect(run('scans').stdout).toMatch(/127\.0\.0\.1 127\.0\.0\.2/);
   });
 });

@@ -125,7 +125,12 @@ export async function cmdReview(args: string[]): Promise<number> {
     }
     // Named services whose status does not allow the action are an error, not a silent skip.
     const before = new Map<number, string>();
-    for (const id of ids) before.set(id, (await engine.handle('service.history', { id })).service.status);
+    const earlier = new Map<number, { reason: string | null; owner: string | null }>();
+    for (const id of ids) {
+      const s = (await engine.handle('service.history', { id })).service;
+      before.set(id, s.status);
+      earlier.set(id, { reason: s.reason ?? null, owner: s.owner ?? null });
+    }
     const apply = (selection: { ids: number[] } | { filter: (typeof bulkFilters)[number] }) =>
       engine.handle('review.apply', {
         ...selection,
@@ -147,6 +152,13 @@ export async function cmdReview(args: string[]): Promise<number> {
     const refused = [...new Set(ids)].filter((id) => !done.has(id) && !sameAlready(before.get(id), act));
     if (values.json) process.stdout.write(JSON.stringify({ action: act, actor: engine.inventory.actor, ...r, refused: refused.length }, null, 2) + '\n');
     else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped - refused.length} unchanged${refused.length ? `, ${refused.length} refused` : ''} (by ${engine.inventory.actor})\n`);
+    // A named service approved (or flagged) again gets the new justification: say what it replaced.
+    for (const [i, id] of ids.entries()) {
+      const was = earlier.get(id);
+      if (!values.json && done.has(id) && was?.reason && before.get(id) === { approve: 'approved', flag: 'flagged' }[act as string]) {
+        process.stderr.write(`portolan: note: ${key(targets[i]!)}: replaces the earlier ${act === 'approve' ? 'approval' : 'flag'} (${JSON.stringify(was.reason)}${was.owner ? `, owner ${JSON.stringify(was.owner)}` : ''}); the history keeps it\n`);
+      }
+    }
     // Approving insecure protocols in bulk is allowed, but never unnoticed (PCI DSS 1.2.6).
     if (act === 'approve' && r.ids.length && !values.json) {
       const insecure = (await engine.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM services WHERE insecure IS NOT NULL AND COALESCE(compensating_control, '') = '' AND id IN (SELECT value FROM json_each(?))", [JSON.stringify(r.ids)]))[0]?.n ?? 0;

@@ -35,7 +35,8 @@ export async function cmdScans(args: string[]): Promise<number> {
         status: r.status,
         started_by: r.startedBy,
         source_addr: r.sourceAddr,
-        targets: r.targets,
+        // One target a line as stored; a cell holds them space-separated (no target has a space).
+        targets: r.targets.split('\n').join(' '),
         ports: r.ports,
         addresses: r.addresses,
         probes: r.probesDone,

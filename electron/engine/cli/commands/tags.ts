@@ -8,6 +8,7 @@
 import { defaultActor } from '../../inventory/service';
 import { addTag, hostsNamed, listTags, removeTag, TagError } from '../../inventory/tags';
 import { appendAll, openEngine, parseCommandLine, UsageError } from '../common';
+import { writeList } from '../listing';
 
 export async function cmdTags(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { db: { type: 'string' }, format: { type: 'string', default: 'table' } } });
@@ -20,8 +21,8 @@ export async function cmdTags(args: string[]): Promise<number> {
     if (sub === 'list') {
       const rows = await listTags(engine.db);
       if (values.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-      else if (values.format === 'tsv') process.stdout.write(['host\ttag\tadded_by\tadded_at', ...rows.map((r) => `${r.host}\t${r.tag}\t${r.addedBy}\t${r.addedAt}`)].join('\n') + '\n');
-      else process.stdout.write(rows.length ? rows.map((r) => `${r.host.padEnd(39)}  ${r.tag}`).join('\n') + '\n' : 'no tags\n');
+      // A table with a header, as every other listing (tsv columns unchanged).
+      else writeList(values.format as 'table' | 'tsv', ['host', 'tag', 'added_by', 'added_at'], rows.map((r) => ({ host: r.host, tag: r.tag, added_by: r.addedBy, added_at: r.addedAt })), 'no tags');
       return 0;
     }
     const named: string[] = [];
