@@ -79,6 +79,14 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
   const lastScan = scanTimes.length ? scanTimes.reduce((a, b) => Math.max(a, b)) : null;
   const scanAgeDays = lastScan === null ? null : Math.floor((takenMs - lastScan) / DAY);
   const prevAgeDays = prev ? Math.floor((takenMs - Date.parse(prev.snapshot.meta.takenAt)) / DAY) : null;
+  // CIS 1.3 asks for active discovery daily: on how many of the seven days before the
+  // snapshot a scan ran (a day is a 24-hour span back from the snapshot's time).
+  const activeDays = new Set(scanTimes.map((t) => Math.floor((takenMs - t) / DAY)).filter((d) => d < 7)).size;
+  // CIS 1.5 asks for passive discovery reviewed weekly: the newest traffic a capture saw.
+  const captureEnds = src.captures.map((c) => Date.parse(c.windowEnd ?? c.recordedAt)).filter((t) => Number.isFinite(t) && t <= takenMs);
+  const lastCapture = captureEnds.length ? captureEnds.reduce((a, b) => Math.max(a, b)) : null;
+  const captureAgeDays = lastCapture === null ? null : Math.floor((takenMs - lastCapture) / DAY);
+  const iso = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '+00:00');
   const undocumented = live.filter((x) => x.status !== 'ignored' && !(x.approval && x.approval.justification.trim()));
   // A snapshot of no service (sealed with --allow-empty) shows no gap because it shows
   // nothing: the controls judged on its services say so instead of "no gaps found".
@@ -162,6 +170,32 @@ export function controlsOf(doc: SealedSnapshot, prev: SealedSnapshot | null): Co
       findings: [
         `This snapshot is a baseline of ${plural(m.found, 'listening port')} on ${plural(m.hosts, 'host')}, sealed${prevAgeDays === null ? '' : ' and chained to the previous snapshot'}.`,
         prevAgeDays === null ? 'No earlier snapshot: this is the first baseline.' : `Previous snapshot taken ${prevAgeDays} days earlier${prevAgeDays > 35 ? ' — more than the 35 days R2.1 allows between checks' : ''}.`,
+      ],
+      items: [],
+      itemsCaption: '',
+    },
+    {
+      id: 'CIS Controls v8 1.3',
+      framework: 'CIS Controls v8',
+      title: 'Utilize an active discovery tool',
+      requirement: 'An active discovery tool identifies assets connected to the network, run daily or more often.',
+      status: judged(scanAgeDays !== null && scanAgeDays < 1 ? 'complete' : 'attention'),
+      findings: [
+        lastScan === null ? 'No active scan (connect scan or imported scanner report) is on record before this snapshot.' : `Most recent active scan: ${iso(lastScan)} (${scanAgeDays === 0 ? 'within the day' : `${plural(scanAgeDays!, 'day')}`} before the snapshot).`,
+        `Active scans on ${activeDays} of the 7 days before the snapshot.`,
+      ],
+      items: [],
+      itemsCaption: '',
+    },
+    {
+      id: 'CIS Controls v8 1.5',
+      framework: 'CIS Controls v8',
+      title: 'Use a passive asset discovery tool',
+      requirement: 'A passive discovery tool identifies assets connected to the network; its results update the asset inventory at least weekly.',
+      status: judged(captureAgeDays !== null && captureAgeDays < 7 ? 'complete' : 'attention'),
+      findings: [
+        `${plural(src.captures.length, 'capture')} (files and live) on record.`,
+        lastCapture === null ? 'No captured traffic is on record before this snapshot.' : `Newest traffic captured: ${iso(lastCapture)} (${captureAgeDays === 0 ? 'within the day' : plural(captureAgeDays!, 'day')} before the snapshot).`,
       ],
       items: [],
       itemsCaption: '',

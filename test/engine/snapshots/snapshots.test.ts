@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalJson, hashOf } from '../../../electron/engine/snapshots/canonical';
+import { controlsOf } from '../../../electron/engine/snapshots/controls';
 import { diffSnapshots, diffTsv } from '../../../electron/engine/snapshots/diff';
 import { snapshotCsv } from '../../../electron/engine/snapshots/export-csv';
 import { reportHtml } from '../../../electron/engine/snapshots/exports';
@@ -410,5 +411,31 @@ describe('exports', () => {
     expect(first).not.toContain('chained to the previous snapshot');
     const { doc } = await getSnapshot(db, r.id);
     expect(doc.seal.sha256).toBe(r.sha256);
+  });
+});
+
+describe('CIS Controls v8 1.3 and 1.5: discovery cadence from the snapshot\'s own sources', () => {
+  // The fixture's sources: a connect scan at T0 - 1 day, an nmap report started at
+  // T0 - 1 hour, a capture whose traffic ends at T0 + 60 s.
+  const cis = async (atMs: number): Promise<Record<string, { status: string; findings: string[] }>> => {
+    const db = await dbWith(BASE);
+    const { doc } = await takeSnapshot(db, { nowMs: atMs });
+    return Object.fromEntries(controlsOf(doc, null).filter((c) => c.id.startsWith('CIS Controls v8 1.')).map((c) => [c.id.slice(-3), c]));
+  };
+
+  it('an active scan within the day and traffic within the week are complete', async () => {
+    const c = await cis(T0 + 2 * 3_600_000);
+    expect(c['1.3']).toMatchObject({ status: 'complete', findings: ['Most recent active scan: 2024-03-01T09:00:00.000+00:00 (within the day before the snapshot).', 'Active scans on 2 of the 7 days before the snapshot.'] });
+    expect(c['1.5']).toMatchObject({ status: 'complete', findings: ['1 capture (files and live) on record.', 'Newest traffic captured: 2024-03-01T10:01:00.000+00:00 (within the day before the snapshot).'] });
+  });
+
+  it('a scan more than a day old, and traffic a week old, need attention', async () => {
+    const day = await cis(NOW + 2 * 3_600_000);
+    expect(day['1.3']!.status).toBe('attention');
+    expect(day['1.3']!.findings[0]).toBe('Most recent active scan: 2024-03-01T09:00:00.000+00:00 (1 day before the snapshot).');
+    expect(day['1.5']!.status).toBe('complete');
+    const later = await cis(T0 + 10 * 86_400_000);
+    expect(later['1.3']).toMatchObject({ status: 'attention', findings: [expect.stringContaining('(10 days before'), 'Active scans on 0 of the 7 days before the snapshot.'] });
+    expect(later['1.5']).toMatchObject({ status: 'attention', findings: ['1 capture (files and live) on record.', expect.stringContaining('(9 days before the snapshot)')] });
   });
 });
