@@ -19,6 +19,7 @@
  *   killed mid-scan) is read up to its last complete </host> and marked incomplete.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { withoutUnsafeChars } from '../../shared/text';
 import ipaddr from 'ipaddr.js';
 import type { Proto } from '../../shared/model';
 import { normalizeHost } from '../inventory/hostkey';
@@ -111,7 +112,10 @@ function unixMs(v: unknown): number | null {
 
 function printable(s: string | null, max = 200): string | null {
   if (!s) return null;
-  const t = s.replace(/[\x00-\x1f\x7f]/g, ' ').trim();
+  // Control characters become spaces; C1 controls and bidirectional-text controls (U+202E
+  // would show a banner or host name in another order than it holds) are dropped, as
+  // analysts' own text refuses them.
+  const t = withoutUnsafeChars(s.replace(/[\x00-\x1f\x7f]/g, ' ')).trim();
   return t ? t.slice(0, max) : null;
 }
 

@@ -175,3 +175,12 @@ ${port22(service)}${extra}</host>`);
     expect(r.hosts[0]!.ports[0]!.banner).toBe('B'.repeat(200));
   });
 });
+
+describe('text from a report', () => {
+  it('drops bidirectional-text and C1 controls from banners and service names (analysts cannot type them either)', () => {
+    const r = parseReport(run(`<host endtime="1709280100"><address addr="192.0.2.1" addrtype="ipv4"/>${port22('name="ss&#x202E;h" product="Open&#x202E;SSH" version="9.6&#x85;p1"')}</host>`));
+    const p = r.hosts[0]!.ports[0]!;
+    expect(p.service).toBe('ssh');
+    expect(p.banner).toBe('OpenSSH 9.6p1');
+  });
+});
