@@ -29,6 +29,21 @@ const RELOAD_MAX_WAIT_MS = 1500;
 
 const ZERO_COUNTS: StatusCounts = { new: 0, approved: 0, flagged: 0, gone: 0, ignored: 0 };
 
+/**
+ * Why a page could not be loaded, in words for the analyst: the engine's validator text
+ * ("Too big: expected string to have <=512 characters at search") names schema fields,
+ * so a refused query says which field and what to do instead. Other failures (the engine
+ * is away, a database error) keep their message.
+ */
+export function loadErrorInfo(err: unknown): ErrorInfo {
+  const info = toErrorInfo(err);
+  if (info.name !== 'InvalidInput' && info.name !== 'ZodError') return info;
+  const field = /\bat (\w+)/.exec(info.message)?.[1];
+  if (field === 'search') return { name: info.name, message: 'the search is not one the engine takes (at most 512 characters, one line); shorten it.' };
+  if (field === 'port' || field === 'subnet' || field === 'host' || field === 'proto') return { name: info.name, message: `the ${field} filter is not one the engine takes; change it.` };
+  return { name: info.name, message: 'the engine refused this query; change the search or the filters.' };
+}
+
 /** Narrower server-side filters (review queue and inventory toolbars). */
 export type ServiceFilters = Pick<ServicesQuery, 'port' | 'proto' | 'subnet' | 'insecure'>;
 
@@ -93,7 +108,11 @@ export function defineServicesStore(id: string, pinnedStatus?: ServiceStatus) {
         error.value = null;
         loaded.value = true;
       } catch (err) {
-        if (mine === seq) error.value = toErrorInfo(err);
+        if (mine !== seq) return;
+        // No rows rather than the previous query's: they would pass for this one's answer.
+        error.value = loadErrorInfo(err);
+        rows.value = [];
+        total.value = 0;
       } finally {
         if (mine === seq) loading.value = false;
       }

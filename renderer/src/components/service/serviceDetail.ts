@@ -2,7 +2,8 @@
  * Pure helpers of the service detail panel: which review actions a status allows, the
  * compensating control in force, and the history newest first. Tested without Vue.
  */
-import type { HistoryEvent, ReviewAction, ServiceRow, ServiceStatus } from '../../../../electron/shared';
+import type { HistoryEvent, ReviewAction, ServiceHistory, ServiceRow, ServiceStatus } from '../../../../electron/shared';
+import { formatUtc } from '../../lib/format';
 
 /**
  * The review actions offered for a status, in the order the panel shows them. Mirrors
@@ -48,4 +49,32 @@ export function currentControl(events: readonly HistoryEvent[]): { note: string;
 /** History events newest first (ties by id), whatever order they came in. */
 export function newestFirst(events: readonly HistoryEvent[]): HistoryEvent[] {
   return [...events].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.id - a.id));
+}
+
+/** What a review dialog was opened over: the status and the review in force then. */
+export interface ReviewStamp {
+  status: ServiceStatus;
+  reviewedAt: string | null;
+  reviewedBy: string | null;
+}
+
+export function reviewStamp(h: Pick<ServiceHistory, 'service'>): ReviewStamp {
+  const s = h.service;
+  return { status: s.status, reviewedAt: s.reviewedAt ?? null, reviewedBy: s.reviewedBy ?? null };
+}
+
+/**
+ * Null when the service's review is still the one a dialog was opened over; else what
+ * the analyst is told before anything is applied: "Changed by bob at 2024-05-01 10:00:00Z:
+ * now approved (was new) — review again?". Who and when come from the review in force,
+ * else from the latest history event (a service that went gone has no reviewer).
+ */
+export function changedSince(before: ReviewStamp, now: Pick<ServiceHistory, 'service' | 'events'>): string | null {
+  const after = reviewStamp(now);
+  if (after.status === before.status && after.reviewedAt === before.reviewedAt) return null;
+  const latest = newestFirst(now.events)[0];
+  const who = (after.reviewedAt !== before.reviewedAt ? after.reviewedBy : null) ?? latest?.actor ?? after.reviewedBy ?? 'someone';
+  const at = (after.reviewedAt !== before.reviewedAt ? after.reviewedAt : null) ?? latest?.at ?? after.reviewedAt;
+  const what = after.status === before.status ? `still ${after.status}, with another review` : `now ${after.status} (was ${before.status})`;
+  return `Changed by ${who}${at ? ` at ${formatUtc(at)}` : ''}: ${what} — review again?`;
 }
