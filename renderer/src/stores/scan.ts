@@ -6,9 +6,11 @@
  */
 import { defineStore } from 'pinia';
 import { computed, onScopeDispose, ref, watch } from 'vue';
-import { toErrorInfo, type ErrorInfo, type ScanEstimate, type ScanProfileName, type ScanProgress, type ScanResultRow, type ScanRun } from '../../../electron/shared';
-import { canStart, loadProfiles, portSpecFor, saveProfiles, type PortPreset, type SavedProfile } from '../components/scan/scanForm';
+import { toErrorInfo, type ErrorInfo, type JobSnapshot, type ScanEstimate, type ScanProfileName, type ScanProgress, type ScanResultRow, type ScanRun } from '../../../electron/shared';
+import { canStart, LIMITS, loadProfiles, parseLimit, portSpecFor, saveProfiles, type PortPreset, type SavedProfile } from '../components/scan/scanForm';
+import { byNewest, isFinal } from '../lib/jobs';
 import { usePlatform } from '../platform/inject';
+import { useJobsStore } from './jobs';
 
 const ESTIMATE_DELAY_MS = 200;
 /** The run history follows a running sweep at most this often (and at once when it ends). */
@@ -24,7 +26,8 @@ function storage(): Storage | null {
 }
 
 export const useScanStore = defineStore('scan', () => {
-  const { api } = usePlatform();
+  const { api, connection } = usePlatform();
+  const jobs = useJobsStore();
 
   // The form. Empty until the analyst types: nothing is ever proposed.
   const targets = ref('');
@@ -32,8 +35,14 @@ export const useScanStore = defineStore('scan', () => {
   const preset = ref<PortPreset>('top100');
   const customPorts = ref('');
   const profile = ref<ScanProfileName>('normal');
-  const timeoutMs = ref<number | null>(null);
-  const rate = ref<number | null>(null);
+  /** The number fields as typed; empty means the profile's default, anything unreadable is an error. */
+  const timeoutText = ref('');
+  const rateText = ref('');
+  const timeoutField = computed(() => parseLimit(timeoutText.value, LIMITS.timeoutMs));
+  const rateField = computed(() => parseLimit(rateText.value, LIMITS.rate));
+  const timeoutMs = computed(() => timeoutField.value.value);
+  const rate = computed(() => rateField.value.value);
+  const fieldsValid = computed(() => timeoutField.value.error === null && rateField.value.error === null);
   const ports = computed(() => portSpecFor(preset.value, customPorts.value));
 
   const estimate = ref<ScanEstimate | null>(null);
@@ -53,7 +62,7 @@ export const useScanStore = defineStore('scan', () => {
   const viewedRows = ref<ScanResultRow[]>([]);
   const profiles = ref<SavedProfile[]>(loadProfiles(storage()));
 
-  const startable = computed(() => !running.value && !starting.value && canStart(targets.value, ports.value, estimate.value));
+  const startable = computed(() => !running.value && !starting.value && fieldsValid.value && canStart(targets.value, ports.value, estimate.value));
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let seq = 0;
@@ -103,6 +112,8 @@ export const useScanStore = defineStore('scan', () => {
   async function start(confirmLarge = false): Promise<boolean> {
     // A double click or a second submit while the first is on its way starts nothing more.
     if (starting.value || running.value) return false;
+    // A field the form marks invalid never turns into "the profile's default" on the way.
+    if (!fieldsValid.value) return false;
     error.value = null;
     if (estimate.value?.large && !confirmLarge) {
       needsConfirm.value = true;
@@ -115,8 +126,8 @@ export const useScanStore = defineStore('scan', () => {
         excludes: excludes.value,
         ports: ports.value,
         profile: profile.value,
-        ...(timeoutMs.value ? { timeoutMs: timeoutMs.value } : {}),
-        ...(rate.value ? { rate: rate.value } : {}),
+        ...(timeoutMs.value !== null ? { timeoutMs: timeoutMs.value } : {}),
+        ...(rate.value !== null ? { rate: rate.value } : {}),
         confirmLarge,
       });
       needsConfirm.value = false;
@@ -182,6 +193,7 @@ export const useScanStore = defineStore('scan', () => {
   }
 
   function saveProfile(name: string): void {
+    if (!fieldsValid.value) return;
     const p: SavedProfile = { name: name.trim().slice(0, 60), preset: preset.value, customPorts: customPorts.value, profile: profile.value, timeoutMs: timeoutMs.value, rate: rate.value };
     if (!p.name) return;
     profiles.value = [...profiles.value.filter((x) => x.name !== p.name), p];
@@ -194,11 +206,59 @@ export const useScanStore = defineStore('scan', () => {
     preset.value = p.preset;
     customPorts.value = p.customPorts;
     profile.value = p.profile;
-    timeoutMs.value = p.timeoutMs;
-    rate.value = p.rate;
+    timeoutText.value = p.timeoutMs === null ? '' : String(p.timeoutMs);
+    rateText.value = p.rate === null ? '' : String(p.rate);
+  }
+
+  /**
+   * Finds a sweep still running in the engine that this window does not follow (the page
+   * was reloaded, the connection came back, or another window started it) and follows
+   * it: its job, its run, the open ports stored so far, then the live events, so Pause,
+   * Resume and Cancel work again and the run history keeps up until it ends. Called when
+   * the view opens and whenever the connection (re)opens.
+   */
+  let attachSeq = 0;
+  async function attach(): Promise<void> {
+    const mine = ++attachSeq;
+    const before = jobId.value;
+    const stale = (): boolean => mine !== attachSeq || starting.value || jobId.value !== before;
+    try {
+      const list = await api.jobs.list();
+      for (const j of list) jobs.upsert(j);
+      const live = list.filter((j) => j.kind === 'scan' && !isFinal(j.status)).sort(byNewest);
+      // Already following a sweep that still runs (or this one): nothing to do.
+      if (stale() || !live.length || live.some((j) => j.id === jobId.value)) return;
+      const job: JobSnapshot = live[0]!;
+      const history = await api.scan.runs(50);
+      if (stale()) return;
+      runs.value = history;
+      const run = history.find((r) => r.jobId === job.id);
+      if (!run) return;
+      jobId.value = job.id;
+      scanId.value = run.id;
+      progress.value = null;
+      liveRows.value = [];
+      viewedRunId.value = null;
+      needsConfirm.value = false;
+      // What was stored before this window joined, then whatever arrived meanwhile.
+      const [open, errors] = await Promise.all([
+        api.scan.results({ scanId: run.id, state: 'open', limit: LIVE_ROWS_MAX }),
+        api.scan.results({ scanId: run.id, state: 'error', limit: LIVE_ROWS_MAX }),
+      ]);
+      if (jobId.value !== job.id) return;
+      const stored = [...open, ...errors];
+      const seen = new Set(stored.map((r) => `${r.host}|${r.port}`));
+      const next = stored.concat(liveRows.value.filter((r) => !seen.has(`${r.host}|${r.port}`)));
+      liveRows.value = next.length > LIVE_ROWS_MAX ? next.slice(-LIVE_ROWS_MAX) : next;
+    } catch (err) {
+      if (mine === attachSeq) error.value = toErrorInfo(err);
+    }
   }
 
   const offs = [
+    connection.onChange((state) => {
+      if (state === 'open') void attach();
+    }),
     api.on('scan.progress', (p) => {
       if (p.jobId !== jobId.value) return;
       progress.value = p;
@@ -218,10 +278,10 @@ export const useScanStore = defineStore('scan', () => {
   });
 
   return {
-    targets, excludes, preset, customPorts, profile, timeoutMs, rate, ports,
+    targets, excludes, preset, customPorts, profile, timeoutText, rateText, timeoutField, rateField, timeoutMs, rate, ports,
     estimate, estimating, error, needsConfirm, startable,
     jobId, scanId, progress, liveRows, running,
     runs, viewedRunId, viewedRows, profiles,
-    start, pause, resume, cancel, loadRuns, viewRun, refreshEstimate, saveProfile, applyProfile,
+    start, pause, resume, cancel, attach, loadRuns, viewRun, refreshEstimate, saveProfile, applyProfile,
   };
 });

@@ -100,3 +100,32 @@ export function formatEta(s: number | null): string {
   if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${s} s`;
 }
+
+/** What a number field of the form holds: its value (null: empty, the profile's default) or why it is refused. */
+export interface LimitField {
+  value: number | null;
+  error: string | null;
+}
+
+/**
+ * The bounds of the form's number fields, the engine's own (ScanStart in
+ * electron/shared/scan.ts): a value outside them would be refused at the door.
+ */
+export const LIMITS = {
+  timeoutMs: { label: 'Timeout', unit: ' ms', min: 10, max: 60_000 },
+  rate: { label: 'Max probes/s', unit: '', min: 1, max: 1_000_000 },
+} as const;
+
+/**
+ * Reads a number field. Only an empty field means "the profile's default": text that is
+ * not a whole number in range (`-5`, `0`, `abc`, `1,000`, `50/s`, `1.5`) is an error the
+ * form shows and that blocks Start, never a silent "no limit" (a rate cap is a safety
+ * control: dropping it would sweep at the profile's uncapped speed).
+ */
+export function parseLimit(text: string, limit: { label: string; unit: string; min: number; max: number }): LimitField {
+  const t = text.trim();
+  if (!t) return { value: null, error: null };
+  const n = /^\d{1,9}$/.test(t) ? Number(t) : NaN;
+  if (Number.isInteger(n) && n >= limit.min && n <= limit.max) return { value: n, error: null };
+  return { value: null, error: `${limit.label} must be a whole number from ${formatBig(String(limit.min))} to ${formatBig(String(limit.max))}${limit.unit}, or empty for the profile's default` };
+}
