@@ -180,7 +180,7 @@ describe.skipIf(!ready)('Panel, dialog and search fixes (portolan serve + Chromi
     expect(await page.getByTestId('reason-count').textContent()).toContain('512 / 512');
 
     // Focus dropped to <body>: Esc still cancels the dialog (and only the dialog).
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
     await page.keyboard.press('Escape');
     await page.getByTestId('reason-dialog').waitFor({ state: 'detached' });
     expect(await page.getByTestId('service-detail').count()).toBe(1);
