@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
-import { collectPageErrors, launchChromium, startServe, stopServe } from '../support/e2e';
+import { collectPageErrors, launchChromium, spyOnSocket, startServe, stopServe } from '../support/e2e';
 import { CHROMIUM_PATH, hasChromium, requireOrSkip } from '../support/require';
 
 const ready = requireOrSkip(hasChromium(), `Chromium not found at ${CHROMIUM_PATH}`);
@@ -72,19 +72,7 @@ describe.skipIf(!ready)('Scan view: a running sweep survives a reload (portolan 
     context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
     page = context.pages()[0] ?? (await context.newPage());
     collectPageErrors(page, pageErrors);
-    await page.routeWebSocket(/\/ws/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage((m) => {
-        try {
-          const frame = JSON.parse(String(m)) as { channel?: string; input?: Record<string, unknown> };
-          if (frame.channel === 'scan.start') starts.push(frame.input ?? {});
-        } catch {
-          // not JSON: passed on as it came
-        }
-        server.send(m);
-      });
-      server.onMessage((m) => ws.send(m));
-    });
+    await spyOnSocket(page, 'scan.start', starts);
   });
 
   afterAll(async () => {

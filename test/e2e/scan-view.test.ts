@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli';
-import { launchChromium, startServe, stopServe, collectPageErrors } from '../support/e2e';
+import { collectPageErrors, launchChromium, spyOnSocket, startServe, stopServe } from '../support/e2e';
 import { CHROMIUM_PATH, hasChromium, REPO_ROOT, requireOrSkip } from '../support/require';
 
 const ready = requireOrSkip(hasChromium(), `Chromium not found at ${CHROMIUM_PATH}`);
@@ -107,22 +107,7 @@ describe.skipIf(!ready)('Scan view end to end (portolan serve + Chromium, 127.0.
     collectPageErrors(page, pageErrors);
     // Between page and server: records every scan.start the page sends, and can drop the
     // scanner's own progress events (as a lost connection or a late start reply would).
-    await page.routeWebSocket(/\/ws/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage((m) => {
-        try {
-          const frame = JSON.parse(String(m)) as { channel?: string; input?: Record<string, unknown> };
-          if (frame.channel === 'scan.start') starts.push(frame.input ?? {});
-        } catch {
-          // not JSON: passed on as it came
-        }
-        server.send(m);
-      });
-      server.onMessage((m) => {
-        if (dropScanProgress && String(m).includes('"event":"scan.progress"')) return;
-        ws.send(m);
-      });
-    });
+    await spyOnSocket(page, 'scan.start', starts, (frame) => dropScanProgress && frame.includes('"event":"scan.progress"'));
   });
 
   afterAll(async () => {

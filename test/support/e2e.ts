@@ -62,6 +62,29 @@ export function collectPageErrors(page: Page, into: string[]): void {
 }
 
 /**
+ * Sits between the page and the server on the live-data WebSocket: records the input of
+ * every call the page makes on `channel` into `into`, and drops a server frame when
+ * `dropFromServer` says so (a lost event, as a broken connection would lose it).
+ */
+export async function spyOnSocket(page: Page, channel: string, into: Array<Record<string, unknown>>, dropFromServer: (frame: string) => boolean = () => false): Promise<void> {
+  await page.routeWebSocket(/\/ws/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      try {
+        const frame = JSON.parse(String(m)) as { channel?: string; input?: Record<string, unknown> };
+        if (frame.channel === channel) into.push(frame.input ?? {});
+      } catch {
+        // not JSON: passed on as it came
+      }
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      if (!dropFromServer(String(m))) ws.send(m);
+    });
+  });
+}
+
+/**
  * The next file chooser the page opens. Playwright intercepts choosers only once a listener
  * exists, and turning that on is a message of its own: one round trip to the page after
  * adding the listener makes sure it took effect before the click or key that opens one
