@@ -51,6 +51,13 @@ export function resolveSelection(input: CaptureSelectionInput | undefined): Reso
   const rules = [...byText.values()].sort(ruleOrder);
   const nets = rules.flatMap((r) => (r.kind === 'net' ? [r.net] : []));
   const portRanges = rules.flatMap((r) => (r.kind === 'ports' ? [{ lo: r.lo, hi: r.hi }] : []));
+  // An ignore list that covers every host of both families, or every port, leaves a
+  // capture that records nothing while it looks as if it ran: refuse it, as apps without
+  // a port on the chosen transports are refused.
+  if (nets.some((n) => n.version === 4 && n.prefix === 0) && nets.some((n) => n.version === 6 && n.prefix === 0)) {
+    throw new SelectionError('the ignore list covers every IPv4 and IPv6 host (0.0.0.0/0 and ::/0): nothing would be captured');
+  }
+  if (coversEveryPort(portRanges)) throw new SelectionError('the ignore list covers every port (1-65535): nothing would be captured');
   const canonical: CaptureSelection = {
     transports: selection.transports.length ? transports : [],
     apps: [...new Set(selection.apps)].sort(),
@@ -58,6 +65,17 @@ export function resolveSelection(input: CaptureSelectionInput | undefined): Reso
   };
   const all = !selection.transports.length && !selection.apps.length && !rules.length;
   return { all, transports, ports, nets, portRanges, selection: canonical };
+}
+
+/** True when the ranges together cover ports 1 to 65535. */
+function coversEveryPort(ranges: Array<{ lo: number; hi: number }>): boolean {
+  let next = 1;
+  for (const r of [...ranges].sort((a, b) => a.lo - b.lo)) {
+    if (r.lo > next) return false;
+    next = Math.max(next, r.hi + 1);
+    if (next > 65535) return true;
+  }
+  return false;
 }
 
 /** Networks first (by family, then text), then port ranges by number. */

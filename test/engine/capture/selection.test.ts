@@ -58,6 +58,13 @@ describe('capture profiles and the capture channels', () => {
       await expect(engine.handle('capture.profiles.save', { name: 'x; DROP TABLE', selection: {} })).rejects.toThrow();
       await expect(engine.handle('capture.profiles.save', { name: 'bad', selection: { ignore: ['300.1.1.1'] } })).rejects.toThrow();
       await expect(engine.handle('capture.profiles.save', { name: 'bad', selection: { transports: ['udp'], apps: ['ssh'] } })).rejects.toThrow(/nothing would be captured/);
+      // An ignore list that covers everything captures nothing either; one family alone is a choice.
+      await expect(engine.handle('capture.profiles.save', { name: 'bad', selection: { ignore: ['0.0.0.0/0', '::/0'] } })).rejects.toThrow(/every IPv4 and IPv6 host .*nothing would be captured/);
+      await expect(engine.handle('capture.profiles.save', { name: 'bad', selection: { ignore: ['1-1000', '900-65535'] } })).rejects.toThrow(/every port .*nothing would be captured/);
+      expect((await engine.handle('capture.profiles.save', { name: 'v6 only', selection: { ignore: ['0.0.0.0/0'] } })).name).toBe('v6 only');
+      expect((await engine.handle('capture.profiles.save', { name: 'not 2-65535', selection: { ignore: ['2-65535'] } })).name).toBe('not 2-65535');
+      expect(await engine.handle('capture.profiles.delete', { name: 'v6 only' })).toEqual({ deleted: true });
+      expect(await engine.handle('capture.profiles.delete', { name: 'not 2-65535' })).toEqual({ deleted: true });
       expect(await engine.handle('capture.profiles.delete', { name: 'dns' })).toEqual({ deleted: true });
       expect(await engine.handle('capture.profiles.delete', { name: 'dns' })).toEqual({ deleted: false });
       const c = await engine.handle('capture.compile', { apps: ['ssh'], ignore: ['22'] });
