@@ -33,15 +33,15 @@ import {
 } from './capture';
 import { SnapshotDiff, SnapshotDiffInput, SnapshotExport, SnapshotExportInput, SnapshotSummary, SnapshotTake } from './snapshots';
 import { ScanEstimate, ScanEstimateInput, ScanProgress, ScanRef, ScanResultRow, ScanResultsBatch, ScanResultsQuery, ScanRun, ScanRunsQuery, ScanStart, ScanStarted } from './scan';
+import { TEXT_MAX } from './limits';
 import { hasUnsafeChars, UNSAFE_MESSAGE } from './text';
 
-const MAX_TEXT = 512;
 
 export const ServicesQuery = z
   .object({
     status: StatusFilter.default('all'),
     /** Free text matched against host, port, service, status, protocol, evidence, insecure mark, owner, review reason, host names and banner. */
-    search: z.string().max(MAX_TEXT).default(''),
+    search: z.string().max(TEXT_MAX).default(''),
     sort: SortKey.default('host'),
     dir: z.enum(['asc', 'desc']).default('asc'),
     offset: z.number().int().min(0).max(10_000_000).default(0),

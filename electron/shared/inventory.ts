@@ -11,15 +11,15 @@
  */
 import { z } from './zod';
 import { Proto, ServiceRow } from './model';
+import { TEXT_MAX } from './limits';
 import { hasUnsafeChars, INVISIBLE_MESSAGE, isInvisible, UNSAFE_MESSAGE } from './text';
 
-const MAX_TEXT = 512;
 /** A reason or owner: trimmed, never empty, one line of reasonable length. */
 const Text = z
   .string()
   .trim()
   .min(1)
-  .max(MAX_TEXT)
+  .max(TEXT_MAX)
   .refine((s) => !hasUnsafeChars(s), UNSAFE_MESSAGE)
   .refine((s) => !isInvisible(s), INVISIBLE_MESSAGE);
 /** ISO 8601 time with a zone (`2024-05-01T10:00:00Z`), or null. */

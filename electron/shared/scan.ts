@@ -13,6 +13,7 @@
  *   (`os-refused:…`, e.g. a broadcast address).
  */
 import { z } from './zod';
+import { SCAN_RATE, SCAN_TIMEOUT_MS } from './limits';
 
 export const PortState = z.enum(['open', 'closed', 'filtered', 'error']);
 export type PortState = z.infer<typeof PortState>;
@@ -69,10 +70,10 @@ export const ScanStart = z
     profile: ScanProfileName.default('normal'),
     concurrency: z.number().int().min(1).max(100_000).optional(),
     perHost: z.number().int().min(1).max(100_000).optional(),
-    timeoutMs: z.number().int().min(10).max(60_000).optional(),
+    timeoutMs: z.number().int().min(SCAN_TIMEOUT_MS.min).max(SCAN_TIMEOUT_MS.max).optional(),
     retries: z.number().int().min(0).max(10).optional(),
     /** Probes per second; null or absent: no limit. */
-    rate: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    rate: z.number().int().min(SCAN_RATE.min).max(SCAN_RATE.max).nullable().optional(),
     bannerWaitMs: z.number().int().min(0).max(10_000).optional(),
     /** Send `HEAD / HTTP/1.0` to every open port, any number, that sent nothing within the banner wait. */
     httpProbe: z.boolean().optional(),

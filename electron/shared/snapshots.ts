@@ -5,15 +5,16 @@
  * Times are ISO 8601 UTC with the offset written out (`+00:00`).
  */
 import { z } from './zod';
+import { SNAPSHOT_BY_MAX, SNAPSHOT_NOTE_MAX, SNAPSHOT_SCOPE_MAX } from './limits';
 
 /** A scope as typed: `all`, a subnet (`192.0.2.0/24`, `subnet:2001:db8::/32`) or a tag (`tag:CDE`). */
-export const SnapshotScope = z.string().trim().min(1).max(256);
+export const SnapshotScope = z.string().trim().min(1).max(SNAPSHOT_SCOPE_MAX);
 
 export const SnapshotTake = z
   .object({
-    note: z.string().max(2000).default(''),
+    note: z.string().max(SNAPSHOT_NOTE_MAX).default(''),
     /** Who takes it; the engine's OS user name when empty. */
-    by: z.string().max(128).default(''),
+    by: z.string().max(SNAPSHOT_BY_MAX).default(''),
     scope: SnapshotScope.default('all'),
   })
   .strict();

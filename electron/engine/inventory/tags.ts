@@ -42,7 +42,8 @@ export async function hostsNamed(db: Db, arg: string): Promise<string[]> {
 }
 
 /** Tags are one tag whatever their case (`cde` is `CDE`), as tag scopes compare them. */
-const sameTag = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+/** Tags compare case-insensitively (`cde` is `CDE`), here as in `--scope tag:NAME`. */
+export const sameTag = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /**
  * Tags hosts. A tag already in use under another case keeps its first spelling (`tags

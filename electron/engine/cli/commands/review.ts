@@ -124,13 +124,8 @@ export async function cmdReview(args: string[]): Promise<number> {
       return 0;
     }
     // Named services whose status does not allow the action are an error, not a silent skip.
-    const before = new Map<number, string>();
-    const earlier = new Map<number, { reason: string | null; owner: string | null }>();
-    for (const id of ids) {
-      const s = (await engine.handle('service.history', { id })).service;
-      before.set(id, s.status);
-      earlier.set(id, { reason: s.reason ?? null, owner: s.owner ?? null });
-    }
+    const before = new Map<number, ServiceRow>();
+    for (const id of ids) before.set(id, (await engine.handle('service.history', { id })).service);
     const apply = (selection: { ids: number[] } | { filter: (typeof bulkFilters)[number] }) =>
       engine.handle('review.apply', {
         ...selection,
@@ -149,13 +144,13 @@ export async function cmdReview(args: string[]): Promise<number> {
     }
     // A named service the action does not apply to is refused (an error below), not "unchanged".
     const done = new Set(r.ids);
-    const refused = [...new Set(ids)].filter((id) => !done.has(id) && !sameAlready(before.get(id), act));
+    const refused = [...new Set(ids)].filter((id) => !done.has(id) && !sameAlready(before.get(id)?.status, act));
     if (values.json) process.stdout.write(JSON.stringify({ action: act, actor: engine.inventory.actor, ...r, refused: refused.length }, null, 2) + '\n');
     else process.stdout.write(`${act}: ${r.changed} changed, ${r.skipped - refused.length} unchanged${refused.length ? `, ${refused.length} refused` : ''} (by ${engine.inventory.actor})\n`);
     // A named service approved (or flagged) again gets the new justification: say what it replaced.
     for (const [i, id] of ids.entries()) {
-      const was = earlier.get(id);
-      if (!values.json && done.has(id) && was?.reason && before.get(id) === { approve: 'approved', flag: 'flagged' }[act as string]) {
+      const was = before.get(id);
+      if (!values.json && done.has(id) && was?.reason && was.status === { approve: 'approved', flag: 'flagged' }[act as string]) {
         process.stderr.write(`portolan: note: ${key(targets[i]!)}: replaces the earlier ${act === 'approve' ? 'approval' : 'flag'} (${JSON.stringify(was.reason)}${was.owner ? `, owner ${JSON.stringify(was.owner)}` : ''}); the history keeps it\n`);
       }
     }
@@ -167,7 +162,7 @@ export async function cmdReview(args: string[]): Promise<number> {
     if (refused.length) {
       for (const id of refused) {
         const t = targets[ids.indexOf(id)]!;
-        process.stderr.write(`portolan: error: cannot ${act} ${key(t)}: it is ${before.get(id)}${before.get(id) === 'gone' ? ' (only --reopen applies until it is seen again)' : ''}\n`);
+        process.stderr.write(`portolan: error: cannot ${act} ${key(t)}: it is ${before.get(id)?.status}${before.get(id)?.status === 'gone' ? ' (only --reopen applies until it is seen again)' : ''}\n`);
       }
       return 1;
     }

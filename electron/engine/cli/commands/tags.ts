@@ -6,7 +6,7 @@
  * them (IPv4 only as a dotted quad, no zone id, ::ffff:a.b.c.d/N as the IPv4 block).
  */
 import { defaultActor } from '../../inventory/service';
-import { addTag, hostsNamed, listTags, removeTag, TagError } from '../../inventory/tags';
+import { addTag, hostsNamed, listTags, removeTag, sameTag, TagError } from '../../inventory/tags';
 import { appendAll, openEngine, parseCommandLine, UsageError } from '../common';
 import { writeList } from '../listing';
 
@@ -34,14 +34,14 @@ export async function cmdTags(args: string[]): Promise<number> {
       return 1;
     }
     // The tag as stored: a tag keeps its first spelling (`cde` after `CDE` is `CDE`).
-    const stored = (await listTags(engine.db)).find((r) => r.tag.toLowerCase() === tag!.trim().toLowerCase())?.tag ?? tag!.trim();
+    const stored = (await listTags(engine.db)).find((r) => sameTag(r.tag, tag!.trim()))?.tag ?? tag!.trim();
     const n = sub === 'add' ? await addTag(engine.db, tag!, hosts, defaultActor()) : await removeTag(engine.db, tag!, hosts);
     process.stdout.write(`${sub === 'add' ? 'tagged' : 'untagged'} ${n} of ${hosts.length} host${hosts.length === 1 ? '' : 's'} (${stored})\n`);
     if (sub === 'add') {
       // An address is tagged before it is ever seen (a scope set up ahead), but a typo tags
       // nothing real and a tag:NAME snapshot would quietly leave the real host out: say so.
-      const unseen: string[] = [];
-      for (const h of hosts) if (!(await engine.db.query<{ n: number }>('SELECT 1 AS n FROM services WHERE host = ? LIMIT 1', [h])).length) unseen.push(h);
+      const seen = new Set((await engine.db.query<{ host: string }>('SELECT DISTINCT host FROM services WHERE host IN (SELECT value FROM json_each(?))', [JSON.stringify(hosts)])).map((r) => r.host));
+      const unseen = hosts.filter((h) => !seen.has(h));
       if (unseen.length) process.stderr.write(`portolan: warning: not in the inventory (yet): ${unseen.slice(0, 5).join(', ')}${unseen.length > 5 ? ` and ${unseen.length - 5} more` : ''}; tagged anyway, in the scope once seen (check for a typo)\n`);
     }
     return 0;

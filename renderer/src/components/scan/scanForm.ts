@@ -4,6 +4,7 @@
  * target, so the form never proposes one the analyst did not type).
  */
 import type { ScanEstimate, ScanProfileName } from '../../../../electron/shared';
+import { SCAN_RATE, SCAN_TIMEOUT_MS } from '../../../../electron/shared/limits';
 
 export type PortPreset = 'top100' | 'top1000' | 'all' | 'custom';
 
@@ -112,8 +113,8 @@ export interface LimitField {
  * electron/shared/scan.ts): a value outside them would be refused at the door.
  */
 export const LIMITS = {
-  timeoutMs: { label: 'Timeout', unit: ' ms', min: 10, max: 60_000 },
-  rate: { label: 'Max probes/s', unit: '', min: 1, max: 1_000_000 },
+  timeoutMs: { label: 'Timeout', unit: ' ms', ...SCAN_TIMEOUT_MS },
+  rate: { label: 'Max probes/s', unit: '', ...SCAN_RATE },
 } as const;
 
 /**

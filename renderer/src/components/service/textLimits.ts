@@ -1,12 +1,13 @@
+import { SNAPSHOT_BY_MAX, SNAPSHOT_NOTE_MAX, SNAPSHOT_SCOPE_MAX, TEXT_MAX } from '../../../../electron/shared/limits';
+
 /**
- * Limits of the text fields an analyst types into, as the engine's schemas in
- * electron/shared have them (a reason or owner: inventory.ts's MAX_TEXT; a snapshot's
- * note, taken-by and scope: snapshots.ts; the inventory search: contract.ts). The fields get
+ * Limits of the text fields an analyst types into: the ones the engine's schemas use
+ * (electron/shared/limits.ts). The fields get
  * them as `maxlength`, so the browser never lets through text the engine would refuse,
  * and show a counter near the limit, so text cut by the limit (a long paste) is seen.
  * test/renderer/panel-dialog-fixes.test.ts checks them against the schemas.
  */
-export const LIMITS = { reason: 512, owner: 512, search: 512, snapshotNote: 2000, snapshotBy: 128, snapshotScope: 256 } as const;
+export const LIMITS = { reason: TEXT_MAX, owner: TEXT_MAX, search: TEXT_MAX, snapshotNote: SNAPSHOT_NOTE_MAX, snapshotBy: SNAPSHOT_BY_MAX, snapshotScope: SNAPSHOT_SCOPE_MAX } as const;
 
 /**
  * "480 / 512" once the text is within a tenth of its limit (at least 20 characters), else
